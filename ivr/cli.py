@@ -1,0 +1,74 @@
+"""`flask ivr call`: walk the 3737 line from a terminal (see ivr/simulator.py)."""
+import shutil
+import subprocess
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .prompts import catalogue
+from .simulator import Caller
+from .simulator import FlaskTransport
+from .simulator import HttpTransport
+
+cli = AppGroup("ivr", help="The voice line.")
+
+
+def show(turn, play: bool) -> None:
+    prompts = catalogue()
+    for element in turn.root.iter() if turn.root is not None else []:
+        if element.tag == "Play" and element.text:
+            for language, key in [p for p in turn.prompts if element.text.endswith(f"/{p[1]}.wav")
+                                  and f"/{p[0]}/" in element.text][:1]:
+                click.echo(f"  [{language}] {prompts.text(key, language)}")
+                path = prompts.audio_path(key, language)
+                if play and path and shutil.which("play"):
+                    subprocess.run(["play", "-q", str(path)], check=False)
+        elif element.tag == "Say":
+            click.echo(f"  [{element.get('language')}] {element.text}")
+        elif element.tag == "Record":
+            click.echo("  (beep: recording)")
+        elif element.tag == "Enqueue":
+            click.echo("  (queued for an agent)")
+        elif element.tag == "Hangup":
+            click.echo("  (the line hangs up)")
+
+
+@cli.command("call")
+@click.option("--url", default=None, help="A running server; default: this app in-process.")
+@click.option("--from", "caller", default="+212612345678", show_default=True)
+@click.option("--play", is_flag=True, help="Play the prompts' audio (needs sox's `play`).")
+def call(url, caller, play):
+    """Call the line: type keys at each prompt, Enter alone for silence, q to hang up."""
+    config = current_app.config
+    transport = HttpTransport(url) if url else FlaskTransport(current_app.test_client())
+    phone = Caller(transport, config["PUBLIC_BASE_URL"], config["TWILIO_AUTH_TOKEN"],
+                   caller=caller)
+    turn = phone.dial()
+    while True:
+        if turn.status != 200:
+            raise click.ClickException(f"the server answered {turn.status}: {turn.xml[:200]}")
+        show(turn, play)
+        if turn.find("Hangup") is not None:
+            break
+        if turn.find("Enqueue") is not None:
+            result = click.prompt("queue result (bridged, leave, queue-full)", default="bridged")
+            turn = phone.queue_result(result)
+            continue
+        if turn.find("Record") is not None:
+            answer = click.prompt("Enter to speak, 'silence', or q", default="",
+                                  show_default=False)
+            if answer == "q":
+                break
+            turn = phone.silence() if answer == "silence" else phone.record()
+            continue
+        answer = click.prompt("keys (Enter: silence, 's:words' to speak, q: hang up)",
+                              default="", show_default=False)
+        if answer == "q":
+            break
+        if answer.startswith("s:"):
+            turn = phone.speak(answer[2:])
+        else:
+            turn = phone.press(answer.rstrip("#")) if answer else phone.silence()
+    phone.hang_up()
+    click.echo("call ended")

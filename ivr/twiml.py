@@ -1,0 +1,171 @@
+"""Pure TwiML builders: what a step says (a list of utterances) rendered as <Play> of the
+recorded prompt when it exists, else <Say> in a language Twilio has a voice for — never a
+<Say> of Darija, which no voice speaks."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable
+from typing import Union
+
+from twilio.twiml.voice_response import Gather
+from twilio.twiml.voice_response import VoiceResponse
+
+from .prompts import Language
+from .prompts import PromptCatalogue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A catalogue prompt; `language` overrides the call's (the multilingual language menu)."""
+    key: str
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """Free text to <Say> (an administration's name, its reply) in `language`."""
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class DigitString:
+    """Digits read one at a time (a reference, the end of a phone number), in groups."""
+    digits: str
+    group: int = 0  # a short pause after every `group` digits (0: none)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A small number (a day of the month, a queue position)."""
+    value: int
+
+
+@dataclass(frozen=True)
+class SpokenDate:
+    """A date said as day and month (legal dates fall within the next 60 days)."""
+    value: dt.date
+
+
+Utterance = Union[Prompt, Spoken, DigitString, Number, SpokenDate]
+MAX_SPOKEN_NUMBER = 31
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Listen for keypresses (and speech where `speech` is set and a recogniser exists)."""
+    num_digits: int | None = 1      # None: until finish_on_key
+    finish_on_key: str = ""         # "" lets # and * arrive as digits in one-key menus
+    timeout: int = 6
+    speech: bool = False
+    action_on_empty: bool = False   # post even when nothing was keyed (# alone skips)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Record after a beep; # or silence ends it."""
+    max_length: int
+    timeout: int = 4
+    finish_on_key: str = "#"
+
+
+class Voice:
+    """Renders utterances in one call's language."""
+
+    def __init__(self, catalogue: PromptCatalogue, language: str,
+                 audio_url: Callable[[str, str], str]):
+        self.catalogue = catalogue
+        self.language = language
+        self.audio_url = audio_url
+
+    def say_language(self, code: str) -> Language | None:
+        """The language whose Twilio voice can speak text of `code` (itself, or the language
+        sharing its script and synthesiser voice, e.g. Arabic for Darija names)."""
+        wanted = self.catalogue.language(code)
+        if wanted.say:
+            return wanted
+        for language in self.catalogue.languages:
+            if language.say and language.espeak.get("voice") == wanted.espeak.get("voice"):
+                return language
+        return None
+
+    def can_say(self, code: str) -> bool:
+        """True when Twilio has a voice of its own for `code` (not Darija)."""
+        try:
+            return self.catalogue.language(code).say is not None
+        except KeyError:
+            return False
+
+    def render(self, verb, items: list[Utterance]) -> None:
+        for item in items:
+            if isinstance(item, Prompt):
+                self.prompt(verb, item.key, item.language or self.language)
+            elif isinstance(item, Spoken):
+                self.spoken(verb, item.text, item.language)
+            elif isinstance(item, DigitString):
+                for index, digit in enumerate(item.digits):
+                    if item.group and index and index % item.group == 0:
+                        verb.pause(length=1)
+                    self.prompt(verb, f"digit_{digit}", self.language)
+            elif isinstance(item, Number):
+                if 1 <= item.value <= MAX_SPOKEN_NUMBER:
+                    self.prompt(verb, f"number_{item.value}", self.language)
+                else:
+                    self.render(verb, [DigitString(str(item.value))])
+            elif isinstance(item, SpokenDate):
+                self.render(verb, [Number(item.value.day)])
+                self.prompt(verb, f"month_{item.value.month}", self.language)
+
+    def prompt(self, verb, key: str, language: str) -> None:
+        if self.catalogue.has_audio(key, language):
+            verb.play(self.audio_url(language, key))
+            return
+        self.spoken(verb, self.catalogue.text(key, language), language)
+
+    def spoken(self, verb, text: str, language: str) -> None:
+        voice = self.say_language(language)
+        if voice is None:
+            log.warning("no voice can say text in %s; skipped", language)
+            return
+        verb.say(text, language=voice.say["language"], voice=voice.say.get("voice"))
+
+
+def gather(response: VoiceResponse, keys: Keys, action: str, speech_language: str | None,
+           hints: str | None = None) -> Gather:
+    """A <Gather> posting to `action`; prompts nested in it can be interrupted by a key."""
+    options = {"action": action, "method": "POST", "timeout": keys.timeout,
+               "finish_on_key": keys.finish_on_key,
+               "input": "dtmf speech" if keys.speech and speech_language else "dtmf"}
+    if keys.num_digits:
+        options["num_digits"] = keys.num_digits
+    if keys.speech and speech_language:
+        options.update(language=speech_language, speech_timeout="auto")
+        if hints:
+            options["hints"] = hints
+    if keys.action_on_empty:
+        options["action_on_empty_result"] = True
+    return response.gather(**options)
+
+
+def record(response: VoiceResponse, spec: Recording, action: str, status_callback: str) -> None:
+    response.record(action=action, method="POST", max_length=spec.max_length,
+                    timeout=spec.timeout, finish_on_key=spec.finish_on_key, play_beep=True,
+                    recording_status_callback=status_callback,
+                    recording_status_callback_method="POST",
+                    recording_status_callback_event="completed")
+
+
+def hangup_with(voice: Voice, items: list[Utterance]) -> str:
+    response = VoiceResponse()
+    voice.render(response, items)
+    response.hangup()
+    return str(response)
+
+
+def technical_problem(voice: Voice) -> str:
+    """What a caller hears when something went wrong on our side: an apology, then goodbye."""
+    return hangup_with(voice, [Prompt("technical_problem"), Prompt("goodbye")])

@@ -1,0 +1,91 @@
+"""The composition root: `create_app` builds the whole app (IVR, console, Open311 API)."""
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask import jsonify
+
+from . import logs
+from .config import load_config
+from .database import engine_options
+from .database import tune_engine
+from .extensions import babel
+from .extensions import csrf
+from .extensions import db
+from .extensions import login_manager
+from .extensions import socketio
+from .i18n import select_locale
+from .notify import set_emitter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None, environ=None) -> Flask:
+    """Build the app from the environment, then `overrides` (tests)."""
+    environ = os.environ if environ is None else environ
+    instance_path = Path(environ.get("INSTANCE_PATH") or ROOT / "instance")
+    app = Flask("shared", instance_path=str(instance_path), root_path=str(Path(__file__).parent))
+    app.config.from_mapping(load_config(instance_path, environ))
+    app.config.update(overrides or {})
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"])}
+    logs.configure(app.config["LOG_LEVEL"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        tune_engine(db.engine)
+    socketio.init_app(
+        app, async_mode="threading", message_queue=app.config["REDIS_URL"] or None,
+        cors_allowed_origins=[app.config["PUBLIC_BASE_URL"]], logger=False,
+        engineio_logger=False)
+    set_emitter(socketio.emit)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from console import bp as console_bp
+    from ivr import bp as ivr_bp
+    from .open311 import bp as open311_bp
+
+    # Twilio and API clients cannot send a CSRF token: they are authenticated otherwise
+    # (request signature, API key).
+    csrf.exempt(ivr_bp)
+    csrf.exempt(open311_bp)
+    app.register_blueprint(ivr_bp)
+    app.register_blueprint(open311_bp)
+    app.register_blueprint(console_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register
+    register(app)
+
+
+def start_background_work(app: Flask):
+    """Start the in-process job worker unless JOB_WORKER says another process runs jobs."""
+    if app.config["JOB_WORKER"] != "thread":
+        return None
+    from . import tasks  # noqa: F401  (registers the job handlers)
+    from .jobs import Worker
+    worker = Worker(app)
+    worker.start()
+    logging.getLogger(__name__).info("in-process job worker started")
+    return worker

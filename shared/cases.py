@@ -1,0 +1,242 @@
+"""The case service: the only writer of cases and of their audit trail.
+
+Each method applies one move of the state machine (shared/states.py), writes a CaseEvent
+and queues a live event, all in the caller's transaction: the caller commits (a webhook
+commits before it speaks the reference, so a reference read to a caller is never lost).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from dataclasses import field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import legal
+from . import references
+from .errors import InvalidCase
+from .errors import NoSuchCase
+from .identity import mask
+from .models import Administration
+from .models import Case
+from .models import CaseEvent
+from .models import User
+from .models import utcnow
+from .notify import queue_event
+from .states import next_status
+from .types import CaseKind
+from .types import CaseStatus
+from .types import Channel
+from .types import CloseReason
+
+log = logging.getLogger(__name__)
+MAX_REFERENCE_ATTEMPTS = 20
+
+
+@dataclass
+class Citizen:
+    """Who filed: every field optional, an agent can complete it later."""
+    name: str | None = None
+    cin: str | None = None
+    phone: str | None = None
+    commune: str | None = None
+    address: str | None = None
+
+
+@dataclass
+class NewCase:
+    """What filing needs; validated by CaseService.file."""
+    kind: CaseKind
+    administration: Administration | None
+    channel: Channel
+    language: str
+    subject: str | None = None
+    description: str | None = None
+    citizen: Citizen = field(default_factory=Citizen)
+    pending_fields: list[str] = field(default_factory=list)
+    recording_path: str | None = None
+    idempotency_key: str | None = None
+    note: str | None = None
+
+
+def case_summary(case: Case) -> dict:
+    """What live events say about a case: no CIN, no name, the phone masked."""
+    return {
+        "reference": case.reference,
+        "kind": case.kind.value,
+        "status": case.status.value,
+        "administration": case.administration.code if case.administration else None,
+        "language": case.language,
+        "channel": case.channel.value,
+        "phone": mask(case.citizen_phone),
+        "reply_due_on": case.reply_due_on.isoformat(),
+    }
+
+
+class CaseService:
+    """Files cases and moves them through their life; `actor` names who acts in the trail."""
+
+    def __init__(self, session: Session, actor: str = "system", user: User | None = None,
+                 clock=utcnow):
+        self.session = session
+        self.actor = f"user:{user.username}" if user is not None else actor
+        self.user = user
+        self.clock = clock
+
+    # -- lookups -------------------------------------------------------------------------
+    def get(self, reference: str) -> Case:
+        case = self.session.scalar(select(Case).where(Case.reference == reference))
+        if case is None:
+            raise NoSuchCase(f"no case with reference {reference}")
+        return case
+
+    def find(self, reference: str) -> Case | None:
+        return self.session.scalar(select(Case).where(Case.reference == reference))
+
+    # -- filing --------------------------------------------------------------------------
+    def file(self, new: NewCase) -> Case:
+        """Write a new case with a unique random reference and its first event."""
+        if new.idempotency_key:
+            existing = self.session.scalar(
+                select(Case).where(Case.idempotency_key == new.idempotency_key))
+            if existing is not None:
+                return existing
+        self._validate(new)
+        now = self.clock()
+        for _attempt in range(MAX_REFERENCE_ATTEMPTS):
+            case = self._new_case(new, now)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(case)
+                    self.session.flush()
+            except IntegrityError:
+                # A reference drawn twice (one in a billion per case), or a concurrent
+                # filing with the same idempotency key: the savepoint is rolled back.
+                if new.idempotency_key:
+                    existing = self.session.scalar(
+                        select(Case).where(Case.idempotency_key == new.idempotency_key))
+                    if existing is not None:
+                        return existing
+                continue
+            self._record(case, "file", None, case.status, new.note,
+                         {"channel": new.channel.value})
+            queue_event(self.session, "case_filed", case_summary(case), room="cases")
+            log.info("case %s filed (%s, %s, channel %s)", case.reference, case.kind.value,
+                     new.administration.code if new.administration else "-", new.channel.value)
+            return case
+        raise RuntimeError("could not draw a free reference number")  # pragma: no cover
+
+    def _validate(self, new: NewCase) -> None:
+        if not isinstance(new.kind, CaseKind):
+            raise InvalidCase("kind must be complaint, observation or suggestion")
+        if new.administration is None:
+            if "administration" not in new.pending_fields:
+                raise InvalidCase("an administration is required")
+        elif not new.administration.active:
+            raise InvalidCase("this administration no longer receives cases")
+        if not new.language:
+            raise InvalidCase("language is required")
+
+    def _new_case(self, new: NewCase, now: dt.datetime) -> Case:
+        citizen = new.citizen
+        return Case(
+            reference=references.new_reference(), kind=new.kind,
+            administration=new.administration, channel=new.channel, language=new.language,
+            subject=new.subject, description=new.description,
+            recording_path=new.recording_path,
+            citizen_name=citizen.name, citizen_cin=citizen.cin, citizen_phone=citizen.phone,
+            citizen_commune=citizen.commune, citizen_address=citizen.address,
+            pending_fields=list(new.pending_fields), status=CaseStatus.RECEIVED,
+            filed_at=now, updated_at=now,
+            transmit_due_on=legal.transmit_due(now), reply_due_on=legal.reply_due(now),
+            idempotency_key=new.idempotency_key)
+
+    # -- moves ---------------------------------------------------------------------------
+    def transmit(self, case: Case, note: str | None = None) -> Case:
+        """Send the case to its administration (within 15 days of filing)."""
+        self._move(case, "transmit", note)
+        case.transmitted_at = self.clock()
+        return case
+
+    def start(self, case: Case, note: str | None = None) -> Case:
+        """The administration starts working on the case."""
+        return self._move(case, "start", note)
+
+    def answer(self, case: Case, reply: str, language: str, note: str | None = None) -> Case:
+        """Record the administration's reasoned reply."""
+        if not reply or not reply.strip():
+            raise InvalidCase("an answer needs a reasoned reply")
+        if not language:
+            raise InvalidCase("the reply's language is required")
+        self._move(case, "answer", note, {"language": language})
+        case.reply, case.reply_language, case.replied_at = reply.strip(), language, self.clock()
+        return case
+
+    def close(self, case: Case, reason: CloseReason, note: str | None = None,
+              redirect_to: str | None = None) -> Case:
+        """Close with a reason; not competent needs where the citizen should go instead."""
+        reason = CloseReason(reason)
+        if reason is CloseReason.NOT_COMPETENT and not (redirect_to or "").strip():
+            raise InvalidCase("closing as not competent needs a redirection")
+        self._move(case, "close", note, {"reason": reason.value, "redirect_to": redirect_to},
+                   reason=reason)
+        case.close_reason, case.closed_at = reason, self.clock()
+        if redirect_to:
+            case.redirect_to = redirect_to.strip()
+        return case
+
+    def reopen(self, case: Case, note: str | None = None) -> Case:
+        """The citizen is not convinced: the case goes back, with a new 60-day clock."""
+        self._move(case, "reopen", note)
+        now = self.clock()
+        case.reopen_count += 1
+        case.close_reason, case.closed_at = None, None
+        case.transmit_due_on, case.reply_due_on = legal.transmit_due(now), legal.reply_due(now)
+        return case
+
+    def rate(self, case: Case, rating: int, note: str | None = None) -> Case:
+        """The citizen rates the answer from 1 (not satisfied) to 5 (very satisfied)."""
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+            raise InvalidCase("a rating is a whole number from 1 to 5")
+        self._move(case, "rate", note, {"rating": rating})
+        case.rating = rating
+        return case
+
+    def complete(self, case: Case, note: str | None = None, **fields) -> Case:
+        """An agent completes or corrects details (identity, description); no status change."""
+        allowed = {"administration", "kind", "subject", "description", "transcript", "citizen_name", "citizen_cin",
+                   "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
+                   "name_recording_path"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise InvalidCase(f"cannot change {', '.join(sorted(unknown))}")
+        for name, value in fields.items():
+            setattr(case, name, value)
+        done = {name.removeprefix("citizen_") for name in fields if fields[name]}
+        case.pending_fields = [f for f in case.pending_fields if f not in done]
+        case.updated_at = self.clock()
+        # The trail names the fields, never their values (personal data).
+        self._record(case, "complete", case.status, case.status, note,
+                     {"fields": sorted(fields)})
+        return case
+
+    def _move(self, case: Case, action: str, note: str | None, data: dict | None = None,
+              reason: CloseReason | None = None) -> Case:
+        before = case.status
+        case.status = next_status(action, before, reason)
+        case.updated_at = self.clock()
+        self._record(case, action, before, case.status, note, data or {})
+        queue_event(self.session, "case_updated", case_summary(case), room="cases")
+        log.info("case %s: %s (%s -> %s) by %s", case.reference, action, before.value,
+                 case.status.value, self.actor)
+        return case
+
+    def _record(self, case: Case, action: str, before: CaseStatus | None,
+                after: CaseStatus | None, note: str | None, data: dict) -> None:
+        self.session.add(CaseEvent(
+            case=case, at=self.clock(), actor=self.actor,
+            user_id=self.user.id if self.user is not None else None, action=action,
+            from_status=before, to_status=after, note=note, data=data))

@@ -1,0 +1,151 @@
+"""`flask` commands: schema, reference data, demo data, API keys, users, jobs, prompts."""
+import hashlib
+import secrets
+import time
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import administrations
+from . import demo
+from . import migrate
+from .extensions import db
+from .models import Administration
+from .models import ApiKey
+from .models import User
+from .types import Channel
+from .types import Role
+
+db_cli = AppGroup("db", help="Database schema (Alembic).")
+data_cli = AppGroup("data", help="Reference and demo data.")
+keys_cli = AppGroup("apikeys", help="Open311 API keys.")
+users_cli = AppGroup("users", help="Console users.")
+jobs_cli = AppGroup("jobs", help="Background jobs.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply the schema migrations."""
+    migrate.upgrade()
+    click.echo("schema up to date")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Write a migration from the models (developers)."""
+    migrate.revision(message)
+
+
+@data_cli.command("load-administrations")
+def load_administrations():
+    """Load or refresh the administrations (idempotent)."""
+    counts = administrations.load(db.session)
+    db.session.commit()
+    total = db.session.query(Administration).filter_by(active=True).count()
+    click.echo(f"administrations: {total} active ({counts})")
+
+
+@data_cli.command("demo")
+def load_demo():
+    """Add demo users and cases in every status (development only)."""
+    if current_app.config["APP_ENV"] == "production":
+        raise click.ClickException("demo data is refused in production")
+    for line in demo.load(db.session):
+        click.echo(line)
+    db.session.commit()
+
+
+def release():
+    """What the Procfile's release step runs: migrations then reference data."""
+    migrate.upgrade()
+    administrations.load(db.session)
+    db.session.commit()
+
+
+@click.command("release")
+def release_command():
+    """Migrations + administrations: idempotent, run before each deployment."""
+    release()
+    click.echo("release done")
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@keys_cli.command("create")
+@click.argument("name")
+@click.option("--channel", type=click.Choice([c.value for c in (Channel.WEB, Channel.APP,
+                                                                 Channel.API)]),
+              default="api")
+def create_api_key(name, channel):
+    """Create an API key; it is printed once and only its hash is kept."""
+    if db.session.scalar(select(ApiKey).where(ApiKey.name == name)):
+        raise click.ClickException(f"an API key named {name!r} exists already")
+    key = secrets.token_urlsafe(32)
+    db.session.add(ApiKey(name=name, key_hash=hash_key(key), channel=Channel(channel)))
+    db.session.commit()
+    click.echo(key)
+
+
+@keys_cli.command("revoke")
+@click.argument("name")
+def revoke_api_key(name):
+    """Revoke an API key by name."""
+    from .models import utcnow
+    item = db.session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if item is None:
+        raise click.ClickException(f"no API key named {name!r}")
+    item.revoked_at = utcnow()
+    db.session.commit()
+    click.echo(f"revoked {name}")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="agent")
+@click.option("--name", "display_name", default=None)
+@click.option("--administration", "administration_code", default=None)
+@click.password_option()
+def create_user(username, role, display_name, administration_code, password):
+    """Create a console user."""
+    admin = administrations.by_code(db.session, administration_code) \
+        if administration_code else None
+    if role == Role.OFFICER.value and admin is None:
+        raise click.ClickException("an officer needs --administration CODE")
+    user = User(username=username, display_name=display_name or username, role=Role(role),
+                administration=admin, languages=[])
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"user {username} ({role}) created")
+
+
+@jobs_cli.command("work")
+@click.option("--once", is_flag=True, help="Run the due jobs, then stop.")
+def work(once):
+    """Run background jobs (the Procfile's optional worker process)."""
+    from . import tasks  # noqa: F401
+    from .jobs import run_pending
+    app = current_app._get_current_object()
+    while True:
+        ran = run_pending(app)
+        if once:
+            click.echo(f"{ran} jobs run")
+            return
+        if not ran:
+            time.sleep(1)
+
+
+def register(app: Flask) -> None:
+    from ivr.cli import cli as ivr_cli
+    from ivr.prompt_audio import cli as prompts_cli
+    for group in (db_cli, data_cli, keys_cli, users_cli, jobs_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(release_command)
+    app.cli.add_command(prompts_cli)
+    app.cli.add_command(ivr_cli)

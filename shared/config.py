@@ -1,0 +1,73 @@
+"""Configuration, read only from the environment, with safe defaults for development.
+
+Every variable is listed in README.md. `load_config` returns a plain mapping that
+`create_app` hands to Flask; tests pass their own overrides on top of it.
+"""
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_OPENING_HOURS = "mon-fri 08:30-16:30"
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run the app safely (e.g. production without a secret)."""
+
+
+def _int(environ, name, default):
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _database_url(environ, instance_path: Path) -> str:
+    url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'allo3737.db'}"
+    # Heroku-style URLs say postgres://; SQLAlchemy wants postgresql+psycopg://.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(instance_path: Path, environ=None) -> dict:
+    """Build the app configuration from `environ` (default: os.environ)."""
+    environ = os.environ if environ is None else environ
+    production = environ.get("APP_ENV", "development") == "production"
+    secret_key = environ.get("SECRET_KEY", "")
+    auth_token = environ.get("TWILIO_AUTH_TOKEN", "")
+    public_base_url = environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    if production:
+        missing = [name for name, value in (("SECRET_KEY", secret_key),
+                                            ("TWILIO_AUTH_TOKEN", auth_token),
+                                            ("PUBLIC_BASE_URL", public_base_url)) if not value]
+        if missing:
+            raise ConfigError("refusing to start in production without " + ", ".join(missing))
+    return {
+        "APP_ENV": "production" if production else "development",
+        # A random key in development: sessions do not survive a restart, which is fine there.
+        "SECRET_KEY": secret_key or secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": _database_url(environ, instance_path),
+        "TWILIO_ACCOUNT_SID": environ.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": auth_token,
+        "TWILIO_API_BASE": environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/"),
+        "TWILIO_SMS_FROM": environ.get("TWILIO_SMS_FROM", "3737"),
+        "PUBLIC_BASE_URL": public_base_url or "http://localhost:5000",
+        "REDIS_URL": environ.get("REDIS_URL", ""),
+        "JOB_WORKER": environ.get("JOB_WORKER", "thread"),
+        "RECORDINGS_DIR": environ.get("RECORDINGS_DIR", str(instance_path / "recordings")),
+        "RECORDING_RETENTION_DAYS": _int(environ, "RECORDING_RETENTION_DAYS", 365),
+        "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),
+        "SPEECH_INPUT": environ.get("SPEECH_INPUT", "twilio"),
+        "TIMEZONE": environ.get("TIMEZONE", "Africa/Casablanca"),
+        "OPENING_HOURS": environ.get("OPENING_HOURS", DEFAULT_OPENING_HOURS),
+        "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),
+        "QUEUE_MAX_SIZE": _int(environ, "QUEUE_MAX_SIZE", 50),
+        "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),
+        "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

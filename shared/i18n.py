@@ -1,0 +1,27 @@
+"""Languages of the line and of the console: the list comes from voice_prompts/languages.json,
+so adding a language is data (its catalogue, prompts and grammar), not code."""
+from flask import request
+from flask import session
+
+
+
+def language_codes() -> tuple[str, ...]:
+    from ivr.prompts import load_languages
+    return tuple(language.code for language in load_languages())
+
+
+def select_locale() -> str:
+    """The console's locale: the user's choice in the session, else the browser's."""
+    codes = language_codes()
+    chosen = session.get("language")
+    if chosen in codes:
+        return chosen
+    return request.accept_languages.best_match(codes) or codes[-1]
+
+
+def text_direction(code: str) -> str:
+    from ivr.prompts import load_languages
+    for language in load_languages():
+        if language.code == code:
+            return language.dir
+    return "ltr"

@@ -1,0 +1,250 @@
+"""The case store: typed SQLAlchemy 2 models. Behaviour lives in services (shared/cases.py)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import Date
+from sqlalchemy import DateTime
+from sqlalchemy import Enum
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
+
+from .extensions import db
+from .types import AdministrationKind
+from .types import CaseKind
+from .types import CaseStatus
+from .types import Channel
+from .types import CloseReason
+from .types import JobState
+from .types import Role
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the zone)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: use timezone-aware UTC")
+        return value.astimezone(dt.timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
+
+def _enum(cls):
+    return Enum(cls, values_callable=lambda e: [m.value for m in e], native_enum=False,
+                length=32, validate_strings=True)
+
+
+class Administration(db.Model):
+    """A ministry, public body or local authority that receives cases."""
+    __tablename__ = "administrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # keypad / Open311 service_code
+    kind: Mapped[AdministrationKind] = mapped_column(_enum(AdministrationKind), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
+    names: Mapped[dict[str, str]] = mapped_column(JSON)  # {language: name}
+    synonyms: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    acronym: Mapped[str | None] = mapped_column(String(32))
+    hcp_code: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Administration | None] = relationship(remote_side=[id])
+
+    def name(self, language: str) -> str:
+        """The name in `language`, falling back to French then any name."""
+        return self.names.get(language) or self.names.get("fr") or next(iter(self.names.values()))
+
+
+class User(UserMixin, db.Model):
+    """A console user: agent, supervisor, administration officer or admin."""
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    administration: Mapped[Administration | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+
+class Call(db.Model):
+    """One phone call, keyed by Twilio's CallSid: the IVR's per-call state lives here,
+    so any process can serve any webhook of the call."""
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    caller: Mapped[str | None] = mapped_column(String(32))  # E.164 when parseable
+    called: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    step: Mapped[str] = mapped_column(String(48), default="start")
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Each TwiML answer is a turn; its action URLs carry the turn number, so a retried
+    # webhook (same turn) gets the same TwiML back and a late one changes nothing.
+    turn: Mapped[int] = mapped_column(Integer, default=0)
+    last_request_key: Mapped[str | None] = mapped_column(String(128))
+    last_response: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    twilio_status: Mapped[str | None] = mapped_column(String(24))
+    outcome: Mapped[str | None] = mapped_column(String(24))  # filed, followed_up, agent, ...
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_calls_case_id_cases", use_alter=True))
+
+
+class CallerPreference(db.Model):
+    """The language a phone number chose last, offered first on its next call."""
+    __tablename__ = "caller_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Case(db.Model):
+    """A réclamation, observation or suggestion, from any channel."""
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_admin_status", "administration_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(10), unique=True)
+    kind: Mapped[CaseKind] = mapped_column(_enum(CaseKind))
+    # None only while an agent must still choose it (a voicemail): see pending_fields.
+    administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    recording_path: Mapped[str | None] = mapped_column(String(512))
+    name_recording_path: Mapped[str | None] = mapped_column(String(512))
+    # Citizen identity (personal data, law 09-08): never logged in clear.
+    citizen_name: Mapped[str | None] = mapped_column(String(255))
+    citizen_cin: Mapped[str | None] = mapped_column(String(16))
+    citizen_phone: Mapped[str | None] = mapped_column(String(32))
+    citizen_commune: Mapped[str | None] = mapped_column(String(255))
+    citizen_address: Mapped[str | None] = mapped_column(String(512))
+    # What an agent must still complete (e.g. ["cin", "description"]).
+    pending_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), index=True)
+    close_reason: Mapped[CloseReason | None] = mapped_column(_enum(CloseReason))
+    redirect_to: Mapped[str | None] = mapped_column(Text)
+    reply: Mapped[str | None] = mapped_column(Text)
+    reply_language: Mapped[str | None] = mapped_column(String(8))
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    transmitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    transmit_due_on: Mapped[dt.date] = mapped_column(Date)
+    reply_due_on: Mapped[dt.date] = mapped_column(Date)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A client-chosen key (Open311 / webhook retries) so a retried filing files one case.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+
+    administration: Mapped[Administration | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+
+class CaseEvent(db.Model):
+    """One line of a case's audit trail: who did what, when, from which status to which, why."""
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))  # "ivr", "api:<key>", "user:<username>"
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[CaseStatus | None] = mapped_column(_enum(CaseStatus))
+    to_status: Mapped[CaseStatus | None] = mapped_column(_enum(CaseStatus))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CallbackRequest(db.Model):
+    """A caller who asked to be called back (after hours or a full queue)."""
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ApiKey(db.Model):
+    """A key for the Open311 API's writes and personal data; only its hash is stored."""
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.API)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Job(db.Model):
+    """A unit of background work (SMS, recording download), written in the same transaction
+    as what caused it, so it is never lost (transactional outbox)."""
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "state", "run_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[JobState] = mapped_column(_enum(JobState), default=JobState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    run_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Deduplication: the same key is enqueued once (e.g. "sms:<case>" on a webhook retry).
+    unique_key: Mapped[str | None] = mapped_column(String(128), unique=True)

@@ -1,0 +1,90 @@
+"""Fixtures: one migrated database per test session (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), emptied of cases, calls and users after every test."""
+import os
+
+import pytest
+from sqlalchemy import text
+
+from shared import administrations
+from shared import migrate
+from shared.app import create_app
+from shared.extensions import db
+from shared.models import Administration
+
+TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+TEST_ACCOUNT_SID = "AC" + "0" * 32
+PUBLIC_BASE_URL = "https://ivr.example.test"
+# Tables that hold what tests create; administrations stay loaded for the session.
+MUTABLE_TABLES = ("case_events", "jobs", "callback_requests", "caller_preferences",
+                  "api_keys", "calls", "cases", "users")
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    environ = {"INSTANCE_PATH": str(instance), "DATABASE_URL": _database_url(tmp_path_factory)}
+    app = create_app({
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret",
+        "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_API_BASE": "http://127.0.0.1:9",  # tests that need it start a fake
+        "JOB_WORKER": "none",
+        "RECORDINGS_DIR": str(instance / "recordings"),
+        "OPENING_HOURS": "mon-sun 00:00-23:59",
+    }, environ=environ)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        migrate.upgrade()
+        administrations.load(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in MUTABLE_TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture()
+def app_ctx(app):
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture()
+def session(app_ctx):
+    return db.session
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def admin(session):
+    """An administration cases can be filed against (the CNSS)."""
+    return administrations.by_code(session, "201") or session.query(Administration).first()
