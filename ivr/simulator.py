@@ -82,18 +82,23 @@ class Caller:
                        "ApiVersion": "2010-04-01"}
         self.turn: Turn | None = None
         self.history: list[Turn] = []
+        self.enqueue = None  # the <Enqueue> the caller waits in, if any
 
     # -- transport ---------------------------------------------------------------------------
-    def post(self, url: str, extra: dict | None = None, sign: bool = True) -> Turn:
+    def post(self, url: str, extra: dict | None = None, sign: bool = True,
+             keep: bool = True) -> Turn:
         url = url if url.startswith("http") else self.base + url
         form = {**self.params, **(extra or {})}
         headers = {"X-Twilio-Signature": self.validator.compute_signature(url, form)} \
             if sign else {}
         status, text = self.transport.post(url, form, headers)
         turn = parse(status, text)
-        if status == 200 and turn.root is not None and turn.root.tag == "Response":
+        if keep and status == 200 and turn.root is not None and turn.root.tag == "Response":
             self.turn = turn
             self.history.append(turn)
+            enqueue = turn.find("Enqueue")
+            if enqueue is not None:
+                self.enqueue = enqueue
         return turn
 
     # -- what a caller does ------------------------------------------------------------------
@@ -136,11 +141,20 @@ class Caller:
     def hang_up(self, status: str = "completed", duration: int = 60) -> Turn:
         return self.post("/ivr/status", {"CallStatus": status, "CallDuration": str(duration)})
 
+    def wait(self, position: int, seconds: int) -> Turn:
+        """Twilio fetching the queue's wait URL (its TwiML plays while the caller waits)."""
+        if self.enqueue is None:
+            raise AssertionError("the caller is not queued")
+        return self.post(self.enqueue.get("waitUrl"), {
+            "QueuePosition": str(position), "QueueTime": str(seconds),
+            "CurrentQueueSize": str(position), "AvgQueueTime": "60"}, keep=False)
+
     def queue_result(self, result: str) -> Turn:
-        enqueue = self.turn.find("Enqueue")
-        if enqueue is None:
+        """The caller leaves the queue (bridged, leave, queue-full, hangup, error)."""
+        if self.enqueue is None:
             raise AssertionError("the caller is not queued:\n" + self.turn.xml)
-        return self.post(enqueue.get("action"), {"QueueResult": result})
+        action, self.enqueue = self.enqueue.get("action"), None
+        return self.post(action, {"QueueResult": result})
 
     def _gather(self) -> ET.Element:
         element = self.turn.find("Gather") if self.turn else None

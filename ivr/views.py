@@ -155,8 +155,9 @@ def render(call: Call, env: FlowEnv) -> str:
         action = public("ivr.answer", name=step.name, t=call.turn)
         if isinstance(step.listen, Keys):
             language = env.language(call.language or "")
-            voice.render(gather(response, step.listen, action,
-                                language.speech if language else None), items)
+            speech = language.speech if language and language.code in env.speech_languages \
+                else None
+            voice.render(gather(response, step.listen, action, speech), items)
             response.redirect(action, method="POST")  # no input: the step hears nothing
         elif isinstance(step.listen, Recording):
             voice.render(response, items)

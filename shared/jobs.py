@@ -64,7 +64,7 @@ def _claim(session: Session) -> Job | None:
              .where(((Job.state == JobState.PENDING) & (Job.run_after <= now))
                     | ((Job.state == JobState.RUNNING) & (Job.run_after <= now - STALE_RUNNING)))
              .order_by(Job.run_after, Job.id).limit(1))
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     item = session.scalar(query)
     if item is None:

@@ -43,6 +43,8 @@ def configure(level: str = "INFO") -> None:
     """Install one masked handler on the root logger (idempotent)."""
     root = logging.getLogger()
     root.setLevel(level)
+    # The Twilio client logs every request and its headers at INFO: too chatty for a line.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     if not any(isinstance(f, PersonalDataFilter) for h in root.handlers for f in h.filters):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(

@@ -25,6 +25,7 @@ from ..types import CaseStatus
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MEDIA_TYPES = {"json": "application/json", "xml": "text/xml"}
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # XML names the items of a list after their parent (the spec's <services><service>...).
 ITEM_TAGS = {"services": "service", "service_requests": "request", "errors": "error",
              "attributes": "attribute", "values": "value", "endpoints": "endpoint",
@@ -209,7 +210,7 @@ def to_xml(data, root: str) -> bytes:
     """An XML document whose root element `root` holds `data`."""
     element = ET.Element(root)
     _fill(element, data)
-    return ET.tostring(element, encoding="UTF-8", xml_declaration=True)
+    return (XML_DECLARATION + ET.tostring(element, encoding="unicode")).encode()
 
 
 def _fill(element: ET.Element, value) -> None:

@@ -88,7 +88,7 @@ class IdempotencyConflict(DomainError):
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt):
     """The spec's service discovery document."""
-    url = request.url_root.rstrip("/") + bp.url_prefix
+    url = public_url(bp.url_prefix)
     production = current_app.config.get("APP_ENV") == "production"
     return render(discovery_dict(url, production), fmt, "discovery")
 
@@ -107,7 +107,7 @@ def service_definition(service_code, fmt):
     language = locale_param()
     admin = by_code(db.session, service_code)
     if admin is None:
-        raise NoSuchAdministration(f"no service with code {service_code}")
+        raise NoSuchAdministration(f"no service with code {service_code[:MAX_PARAM_LENGTH]}")
     return render(service_definition_dict(admin, language, languages()), fmt,
                   "service_definition")
 
@@ -354,7 +354,13 @@ def page_url(page: int, size: int) -> str:
     """This URL at another page; the api_key is left out, so links never leak it."""
     kept = [(name, value) for name, value in request.args.items(multi=True)
             if name not in (API_KEY_PARAM, "page", "page_size")]
-    return f"{request.base_url}?{urlencode(kept + [('page', page), ('page_size', size)])}"
+    query = urlencode(kept + [("page", page), ("page_size", size)])
+    return f"{public_url(request.path)}?{query}"
+
+
+def public_url(path: str) -> str:
+    """`path` on the configured public base URL (behind a TLS proxy, request.url says http)."""
+    return current_app.config["PUBLIC_BASE_URL"] + path
 
 
 # -- filing ---------------------------------------------------------------------------------
@@ -403,7 +409,7 @@ def service_param(form: MultiDict) -> Administration:
         raise BadParameter("service_code is required")
     admin = by_code(db.session, code)
     if admin is None:
-        raise BadParameter(f"no active service with code {code[:MAX_PARAM_LENGTH]}")
+        raise BadParameter(f"no active service with service_code {code[:MAX_PARAM_LENGTH]}")
     return admin
 
 

@@ -1,0 +1,55 @@
+"""Walking the common paths of a call, for the IVR tests."""
+from shared.extensions import db
+from shared.models import Call
+from shared.models import Case
+from sqlalchemy import select
+
+LANGUAGE_KEYS = {"ary": "1", "ar": "2", "fr": "3"}
+KIND_KEYS = {"complaint": "1", "observation": "2", "suggestion": "3"}
+
+
+def to_main_menu(caller, language="ary"):
+    caller.dial()
+    return caller.press(LANGUAGE_KEYS[language])
+
+
+def file_by_phone(caller, language="ary", kind="complaint", code="201", cin="123456"):
+    """A whole filing call up to the read-back; returns the read-back turn."""
+    to_main_menu(caller, language)
+    caller.press(KIND_KEYS[kind])
+    caller.press(code)
+    caller.press("1")          # confirm the administration
+    caller.press("1")          # keep the caller-ID number
+    turn = caller.record(3)    # the name
+    if kind == "complaint":
+        assert "ask_cin" in turn.keys, turn.xml
+        caller.press(cin)
+    return caller.record(20)   # the description: filed, read back
+
+
+def call_row(app, call_sid):
+    with app.app_context():
+        call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+        db.session.expunge_all()
+        return call
+
+
+def cases(app):
+    with app.app_context():
+        found = list(db.session.scalars(select(Case).order_by(Case.id)))
+        for case in found:
+            case.events  # load the trail before the session goes
+            case.administration
+        db.session.expunge_all()
+        return found
+
+
+def digits_read(turn, after="case_filed"):
+    """The digits read one by one after the prompt `after`."""
+    keys = turn.keys[turn.keys.index(after) + 1:]
+    digits = []
+    for key in keys:
+        if not key.startswith("digit_"):
+            break
+        digits.append(key.removeprefix("digit_"))
+    return "".join(digits)

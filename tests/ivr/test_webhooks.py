@@ -1,0 +1,172 @@
+"""Webhook hygiene: signatures, odd input, status callbacks. Never a 5xx, always TwiML."""
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import func
+from sqlalchemy import select
+from twilio.request_validator import RequestValidator
+
+from shared.extensions import db
+from shared.models import Call
+from shared.models import Case
+from tests.conftest import PUBLIC_BASE_URL
+from tests.conftest import TEST_AUTH_TOKEN
+from tests.ivr.helpers import call_row
+from tests.ivr.helpers import file_by_phone
+from tests.ivr.helpers import to_main_menu
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def signed(url, form, token=TEST_AUTH_TOKEN):
+    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)}
+
+
+FORM = {"CallSid": "CA" + "1" * 32, "From": "+212612345678", "To": "3737",
+        "AccountSid": "AC" + "0" * 32, "CallStatus": "ringing"}
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+    signed(PUBLIC_BASE_URL + "/ivr/voice", FORM, token="another-token"),
+    # Signed for the URL this process sees, not the public one Twilio called.
+    signed("http://localhost/ivr/voice", FORM)])
+def test_an_unsigned_or_badly_signed_request_is_refused_and_writes_nothing(app, client,
+                                                                          headers):
+    response = client.post("/ivr/voice", data=FORM, headers=headers)
+    assert response.status_code == 403
+    assert count(app, Call) == 0
+
+
+def test_a_tampered_parameter_breaks_the_signature(app, client):
+    headers = signed(PUBLIC_BASE_URL + "/ivr/voice", FORM)
+    response = client.post("/ivr/voice", data={**FORM, "From": "+212600000000"},
+                           headers=headers)
+    assert response.status_code == 403 and count(app, Call) == 0
+
+
+def test_without_an_auth_token_every_webhook_is_refused(app, client, config, caplog):
+    config(TWILIO_AUTH_TOKEN="")
+    response = client.post("/ivr/voice", data=FORM, headers=signed(
+        PUBLIC_BASE_URL + "/ivr/voice", FORM, token="x"))
+    assert response.status_code == 403 and count(app, Call) == 0
+    assert "TWILIO_AUTH_TOKEN is not set" in caplog.text
+
+
+def test_the_signature_covers_the_query_string(app, caller):
+    to_main_menu(caller)
+    action = caller.turn.find("Gather").get("action")
+    assert "?t=" in action
+    status, _ = caller.transport.post(action.replace("t=", "t=9"), {**caller.params,
+                                      "Digits": "1"}, signed(action, {**caller.params,
+                                                                      "Digits": "1"}))
+    assert status == 403
+
+
+@pytest.mark.parametrize("digits", [
+    "0" * 40, "١٢٣", "", "*#*#", "1" * 10_000, "\x00\x01", "<Say>hi</Say>", "9" * 12 + "#"])
+def test_odd_keys_always_get_twiml(app, caller, digits):
+    to_main_menu(caller, "fr")
+    for step_keys in ("1", digits, digits):
+        turn = caller.press(step_keys)
+        assert turn.status == 200
+        assert turn.root is not None and turn.root.tag == "Response"
+
+
+def test_odd_fields_always_get_twiml(app, caller):
+    to_main_menu(caller, "fr")
+    caller.press("1")
+    turn = caller.post(caller.turn.find("Gather").get("action"),
+                       {"SpeechResult": "é" * 5000, "Confidence": "high"})
+    assert turn.status == 200 and turn.keys[0] == "administration_unknown"
+    caller.press("201")
+    caller.press("1")
+    caller.press("1")
+    turn = caller.post(caller.turn.find("Record").get("action"),
+                       {"RecordingDuration": "abc", "RecordingUrl": "not a url"})
+    assert turn.status == 200 and turn.keys == ["no_input", "ask_name"]
+
+
+@pytest.mark.parametrize("path", ["/ivr/voice", "/ivr/step/main_menu", "/ivr/status",
+                                  "/ivr/recording", "/ivr/queue/wait", "/ivr/queue/done"])
+def test_a_missing_call_sid_gets_twiml_and_writes_nothing(app, client, path):
+    form = {"From": "+212612345678", "Digits": "1"}
+    response = client.post(path, data=form,
+                           headers=signed(PUBLIC_BASE_URL + path, form))
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    assert ET.fromstring(response.data).tag == "Response"
+    assert count(app, Call) == 0
+
+
+def test_an_unknown_step_replays_the_current_one(app, caller):
+    to_main_menu(caller, "fr")
+    turn = caller.post("/ivr/step/no_such_step?t=2", {"Digits": "1"})
+    assert turn.status == 200 and turn.keys == ["main_menu"]
+
+
+def test_a_bad_turn_number_changes_nothing(app, caller):
+    to_main_menu(caller, "fr")
+    turn = caller.post("/ivr/step/main_menu?t=abc", {"Digits": "4"})
+    assert turn.keys == ["main_menu"]
+
+
+def test_get_on_a_webhook_is_a_4xx_not_a_5xx(client):
+    assert client.get("/ivr/voice").status_code == 405
+
+
+def test_a_replayed_incoming_call_is_answered_the_same(app, caller):
+    first = caller.dial()
+    second = caller.dial()
+    assert first.xml == second.xml and count(app, Call) == 1
+
+
+def test_an_error_on_our_side_apologises_in_twiml(app, caller, monkeypatch):
+    import ivr.flow
+    to_main_menu(caller, "fr")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+    monkeypatch.setitem(ivr.flow.STEPS, "main_menu",
+                        ivr.flow.Step("main_menu", ivr.flow.says("main_menu"),
+                                      ivr.flow.Keys(1), broken))
+    turn = caller.press("1")
+    assert turn.status == 200
+    assert turn.keys == ["technical_problem", "goodbye"] and turn.find("Hangup") is not None
+
+
+# -- status callbacks ---------------------------------------------------------------------
+def test_the_status_callback_closes_the_call_record(app, caller):
+    file_by_phone(caller)
+    caller.hang_up(duration=95)
+    call = call_row(app, caller.call_sid)
+    assert call.ended_at is not None and call.duration_seconds == 95
+    assert call.twilio_status == "completed" and call.outcome == "filed"
+
+
+def test_a_caller_who_hangs_up_midway_is_counted_as_abandoned_where_they_left(app, caller):
+    to_main_menu(caller)
+    caller.press("1")
+    caller.hang_up(duration=20)
+    call = call_row(app, caller.call_sid)
+    assert call.outcome == "abandoned" and call.answers["abandoned_at"] == "administration"
+
+
+def test_replayed_and_late_status_callbacks_change_nothing(app, caller):
+    to_main_menu(caller)
+    caller.hang_up(duration=20)
+    first = call_row(app, caller.call_sid)
+    caller.hang_up(duration=99)
+    caller.post("/ivr/status", {"CallStatus": "in-progress"})
+    caller.hang_up(status="failed", duration=1)
+    again = call_row(app, caller.call_sid)
+    assert (again.ended_at, again.duration_seconds, again.twilio_status, again.outcome) == (
+        first.ended_at, 20, "completed", "abandoned")
+
+
+def test_a_status_callback_for_an_unknown_call_is_harmless(app, caller):
+    turn = caller.hang_up()
+    assert turn.status == 200 and count(app, Call) == 0 and count(app, Case) == 0
