@@ -48,7 +48,7 @@ def load(session: Session, records: list[dict] | None = None) -> dict[str, int]:
 
 def by_code(session: Session, code: str) -> Administration | None:
     """The active administration with keypad code `code`."""
-    if not code or not code.isdigit():
+    if not code or not (code.isascii() and code.isdigit()):
         return None
     return session.scalar(select(Administration).where(
         Administration.code == code, Administration.active.is_(True)))
