@@ -233,7 +233,10 @@ class Server:
     def start(self, wait_seconds: float = 60) -> None:
         command = [venv_tool("gunicorn"), "-w", str(self.workers), "--threads",
                    str(self.threads), "-b", f"127.0.0.1:{self.port}",
-                   "--graceful-timeout", "10", "shared.wsgi:app"]
+                   "--graceful-timeout", "10",
+                   # gunicorn >= 24 opens ~/.gunicorn/gunicorn.ctl by default: shared by
+                   # every gunicorn of the user, so not for a throwaway server.
+                   "--no-control-socket", "shared.wsgi:app"]
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
@@ -450,6 +453,18 @@ def expect_ok(turn, what: str):
     return turn
 
 
+def recording_callback(call: Caller, what: str) -> None:
+    """Twilio's recordingStatusCallback for the last recording, mid-call. The simulator
+    takes any 200 TwiML (here an empty <Response/>) as the call's current turn, so the
+    turn the caller is listening to is put back afterwards."""
+    listening, history = call.turn, len(call.history)
+    try:
+        expect_ok(call.recording_ready(call.last_recording_sid), what)
+    finally:
+        call.turn = listening
+        del call.history[history:]
+
+
 def reference_heard(turn) -> str:
     """The reference read after `case_filed`: the digit prompts that follow it."""
     keys = turn.keys
@@ -489,15 +504,14 @@ class Bench:
             expect(call.press("1"), "name", "ask_name")
             turn = call.record(seconds=3)
             # Twilio's recordingStatusCallback comes once the recording is processed.
-            expect_ok(call.recording_ready(call.last_recording_sid), "name recording callback")
+            recording_callback(call, "name recording callback")
             if kind == "complaint":
                 expect(turn, "cin", "ask_cin")
                 turn = call.press(CIN_DIGITS)
             expect(turn, "description", "ask_description")
             turn = expect(call.record(seconds=20), "filed", "case_filed")
             reference = reference_heard(turn)
-            expect_ok(call.recording_ready(call.last_recording_sid),
-                      "description recording callback")
+            recording_callback(call, "description recording callback")
             return reference
         finally:
             self._hang_up(call)
