@@ -134,7 +134,8 @@ def small_wav(seconds: float = 0.5, rate: int = 8000) -> bytes:
 class FakeTwilio:
     """Messages.json POST -> 201, Recordings GET -> a WAV, Recordings DELETE -> 204."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay  # seconds per request: api.twilio.com is far from Morocco
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.wav = small_wav()
@@ -149,6 +150,8 @@ class FakeTwilio:
                     fake.counts[what] += 1
 
             def _send(self, status: int, body: bytes = b"", kind: str = "application/json"):
+                if fake.delay:
+                    time.sleep(fake.delay)
                 self.send_response(status)
                 if status != 204:
                     self.send_header("Content-Type", kind)
@@ -286,6 +289,19 @@ class Server:
             except ProcessLookupError:
                 pass
         self.log.close()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of `pids` so far (/proc/<pid>/stat utime, stime)."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_kib(pid: int) -> int | None:
@@ -579,7 +595,7 @@ def describe(exc: Exception) -> str:
 
 # -- report -----------------------------------------------------------------------------------
 def summarise(bench: Bench, stats: Stats, wall: float, server: Server, db: Database,
-              fake: FakeTwilio, drain: dict, args, log: dict) -> dict:
+              fake: FakeTwilio, drain: dict, args, log: dict, cpu: dict) -> dict:
     samples = [s for s in stats.samples if s.timed]
     latencies = sorted(s.seconds for s in samples)
     non_200 = sum(1 for s in samples if s.status is not None and s.status != 200)
@@ -624,6 +640,10 @@ def summarise(bench: Bench, stats: Stats, wall: float, server: Server, db: Datab
                    "p95": ms(percentile(sorted(values), 95)), "max": ms(max(values))}
             for name, values in sorted(by_endpoint.items(),
                                        key=lambda item: -percentile(sorted(item[1]), 95))},
+        "cpu_seconds": {"server_workers": round(cpu["server"], 2),
+                        "bench_client": round(cpu["bench"], 2), "cores": os.cpu_count()},
+        "server_cpu_ms_per_webhook": round(cpu["server"] * 1000 / len(samples), 2)
+        if samples else None,
         "fake_twilio": dict(fake.counts),
         "server_log": log,
         "warmup_calls": sum(1 for r in bench.results if not r.timed),
@@ -660,6 +680,10 @@ def print_report(f: dict) -> None:
           f"a call takes {f['call_seconds_p50']} s p50)")
     print(f"  server peak RSS   worker(s) {', '.join(f'{w} MiB' for w in rss['workers'])}   "
           f"master {rss['master']} MiB")
+    cpu = f["cpu_seconds"]
+    print(f"  CPU during load   server worker(s) {cpu['server_workers']} s "
+          f"({f['server_cpu_ms_per_webhook']} ms/webhook), bench callers {cpu['bench_client']} s,"
+          f" {cpu['cores']} cores (both on this machine)")
     mark = "OK" if f["cases_match"] else "MISMATCH"
     print(f"  cases in database {f['cases_in_database']} = calls filed {f['cases_expected']}"
           f"{' (incl. warm-up)' if f['warmup_calls'] else ''}  {mark}")
@@ -711,6 +735,8 @@ def parse_args(argv=None):
                         help="untimed calls before the load (first-request costs)")
     parser.add_argument("--drain-seconds", type=float, default=60,
                         help="wait this long at most for the background jobs to finish")
+    parser.add_argument("--twilio-delay-ms", type=float, default=0,
+                        help="the fake Twilio API answers after this long (real: ~100-300)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir (server log, database) and PostgreSQL schema")
@@ -748,7 +774,7 @@ def server_environment(tmp: Path, db: Database, port: int, fake: FakeTwilio,
 def run(args) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="ivr-bench-"))
     (tmp / "instance").mkdir()
-    fake = FakeTwilio().start()
+    fake = FakeTwilio(args.twilio_delay_ms / 1000).start()
     db = Database(args.database_url, tmp)
     server = None
     ok = False
@@ -781,6 +807,8 @@ def run(args) -> int:
         threads = [threading.Thread(target=bench.worker, args=(number, server.url),
                                     name=f"caller-{number}", daemon=True)
                    for number in range(args.callers)]
+        server_pids = server.pids()["workers"]
+        cpu_before = cpu_seconds(server_pids), time.process_time()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -793,10 +821,12 @@ def run(args) -> int:
                           file=sys.stderr)
                     bench.stop.set()
         wall = time.perf_counter() - started
+        cpu = {"server": cpu_seconds(server_pids) - cpu_before[0],
+               "bench": time.process_time() - cpu_before[1]}
 
         drain = drain_jobs(db, args.drain_seconds)
         figures = summarise(bench, stats, wall, server, db, fake, drain, args,
-                            log_summary(log_path))
+                            log_summary(log_path), cpu)
         print_report(figures)
         if args.json:
             print(json.dumps(figures, indent=2, ensure_ascii=False))

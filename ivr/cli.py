@@ -72,3 +72,14 @@ def call(url, caller, play):
             turn = phone.press(answer.rstrip("#")) if answer else phone.silence()
     phone.hang_up()
     click.echo("call ended")
+
+
+@cli.command("purge-recordings")
+def purge_recordings():
+    """Delete recordings older than RECORDING_RETENTION_DAYS (run it daily, e.g. cron)."""
+    from shared.extensions import db
+    from .recordings import purge_expired
+    days = current_app.config["RECORDING_RETENTION_DAYS"]
+    count = purge_expired(db.session, days)
+    db.session.commit()
+    click.echo(f"recordings of {count} cases deleted (older than {days} days)")

@@ -225,15 +225,11 @@ def find_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
 
 def say_confirm_administration(call: Call, env: FlowEnv) -> list[Utterance]:
     admin = administrations.by_code(env.session, call.answers.get("administration", ""))
-    name = admin.names.get(call.language) if admin else ""
-    spoken_language = call.language
-    voice = env.language(call.language)
-    if voice is not None and voice.say is None:
-        # No voice speaks Darija: the name is said as written in Arabic, by the Arabic voice.
-        spoken_language = next((lang.code for lang in env.languages
-                                if lang.say and lang.espeak == voice.espeak), call.language)
-        name = admin.names.get(spoken_language, name) if admin else ""
-    return [Prompt("you_chose"), Spoken(name, spoken_language), Prompt("confirm_choice")]
+    language = env.language(call.language)
+    # Without a voice of its own (Darija), the name is said as written in the fallback
+    # language (Arabic), by that language's voice.
+    spoken = language.code if language.say or not language.fallback else language.fallback
+    return [Prompt("you_chose"), Spoken(admin.name(spoken), spoken), Prompt("confirm_choice")]
 
 
 def confirm_administration(call: Call, heard: Heard, env: FlowEnv) -> str:

@@ -22,6 +22,9 @@ class Language:
     espeak: dict = field(hash=False)
     say: dict | None = field(default=None, hash=False)  # None: never use Twilio <Say> (no Darija voice)
     speech: str | None = None  # language tag of the speech recogniser, if any
+    # Where a prompt has no recording and no voice speaks this language (Darija), the
+    # prompt of this language is played instead (Arabic): never a <Say> of Darija.
+    fallback: str | None = None
 
 
 def load_languages(prompts_dir: str | Path | None = None) -> tuple[Language, ...]:

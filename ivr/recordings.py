@@ -86,3 +86,25 @@ def store(reference: str, purpose: str, recording_sid: str, audio: bytes) -> Pat
     temporary.write_bytes(audio)
     temporary.replace(path)  # never a half-written file under the final name
     return path
+
+
+def purge_expired(session: Session, retention_days: int, now=None) -> int:
+    """Delete the recordings of cases filed more than `retention_days` ago (law 09-08:
+    limited retention); the trail keeps that they existed. Returns how many cases."""
+    import datetime as dt
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(days=retention_days)
+    service = CaseService(session, actor="retention")
+    expired = session.scalars(select(Case).where(
+        Case.filed_at < cutoff,
+        (Case.recording_path.is_not(None)) | (Case.name_recording_path.is_not(None))))
+    count = 0
+    for case in expired:
+        for name in PURPOSE_FIELDS.values():
+            path = getattr(case, name)
+            if path:
+                Path(path).unlink(missing_ok=True)
+        service.complete(case, note=f"recordings deleted after {retention_days} days",
+                         recording_path=None, name_recording_path=None)
+        count += 1
+    return count

@@ -82,16 +82,9 @@ class Voice:
         self.language = language
         self.audio_url = audio_url
 
-    def say_language(self, code: str) -> Language | None:
-        """The language whose Twilio voice can speak text of `code` (itself, or the language
-        sharing its script and synthesiser voice, e.g. Arabic for Darija names)."""
-        wanted = self.catalogue.language(code)
-        if wanted.say:
-            return wanted
-        for language in self.catalogue.languages:
-            if language.say and language.espeak.get("voice") == wanted.espeak.get("voice"):
-                return language
-        return None
+    def fallback(self, code: str) -> str | None:
+        """The language to use where `code` has neither a recording nor a voice."""
+        return self.catalogue.language(code).fallback
 
     def can_say(self, code: str) -> bool:
         """True when Twilio has a voice of its own for `code` (not Darija)."""
@@ -121,17 +114,25 @@ class Voice:
                 self.prompt(verb, f"month_{item.value.month}", self.language)
 
     def prompt(self, verb, key: str, language: str) -> None:
+        """<Play> the recording; else <Say> the text; else the fallback language's prompt."""
         if self.catalogue.has_audio(key, language):
             verb.play(self.audio_url(language, key))
-            return
-        self.spoken(verb, self.catalogue.text(key, language), language)
+        elif self.can_say(language):
+            self.spoken(verb, self.catalogue.text(key, language), language)
+        elif self.fallback(language):
+            self.prompt(verb, key, self.fallback(language))
+        else:
+            log.error("prompt %s/%s has no recording and no voice: not said", language, key)
 
     def spoken(self, verb, text: str, language: str) -> None:
-        voice = self.say_language(language)
-        if voice is None:
-            log.warning("no voice can say text in %s; skipped", language)
-            return
-        verb.say(text, language=voice.say["language"], voice=voice.say.get("voice"))
+        """<Say> `text` with the voice of `language`, or of its fallback (never Darija)."""
+        while not self.can_say(language):
+            language = self.fallback(language)
+            if language is None:
+                log.error("no voice can say a text: not said")
+                return
+        voice = self.catalogue.language(language).say
+        verb.say(text, language=voice["language"], voice=voice.get("voice"))
 
 
 def gather(response: VoiceResponse, keys: Keys, action: str, speech_language: str | None,

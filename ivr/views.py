@@ -91,10 +91,16 @@ def heard_from(form) -> Heard:
         duration = max(0, int(form.get("RecordingDuration", "0") or 0))
     except ValueError:
         duration = 0
-    speech = (form.get("SpeechResult") or "")[:500] or None
-    return Heard(digits=digits, speech=speech, recording_url=form.get("RecordingUrl") or None,
-                 recording_sid=(form.get("RecordingSid") or "")[:64] or None,
+    return Heard(digits=digits, speech=printable(form.get("SpeechResult"), 500),
+                 recording_url=printable(form.get("RecordingUrl"), 1000),
+                 recording_sid=printable(form.get("RecordingSid"), 64),
                  recording_duration=duration)
+
+
+def printable(value: str | None, limit: int) -> str | None:
+    """`value` cut to `limit` and kept only if printable (no NUL reaches the database)."""
+    value = (value or "")[:limit]
+    return value if value and value.isprintable() else None
 
 
 def call_sid() -> str | None:
@@ -287,8 +293,8 @@ def recording_status():
         form = request.form
         sid = call_sid()
         if sid and form.get("RecordingStatus", "completed") == "completed":
-            schedule_fetch(db.session, sid, (form.get("RecordingSid") or "")[:64] or None,
-                           form.get("RecordingUrl") or None)
+            schedule_fetch(db.session, sid, printable(form.get("RecordingSid"), 64),
+                           printable(form.get("RecordingUrl"), 1000))
             db.session.commit()
         return twiml(str(VoiceResponse()))
     return safely(handle)

@@ -43,6 +43,12 @@ def next_status(action: str, current: S, reason: CloseReason | None = None) -> S
     if action == "close":
         if reason is None:
             raise IllegalTransition("closing a case needs a reason")
+        try:
+            reason = CloseReason(reason)
+        except ValueError:
+            raise IllegalTransition(
+                f"unknown close reason {reason!r}"
+                f" (one of {', '.join(r.value for r in CloseReason)})") from None
         allowed = CLOSE_FROM[reason]
         if current not in allowed:
             raise IllegalTransition(

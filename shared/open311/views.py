@@ -311,6 +311,8 @@ def requests_query(args: MultiDict) -> Select:
         return stmt.where(Case.reference.in_(ids))
     codes = list_param(args, "service_code")
     if codes:
+        if not all(code.isascii() and code.isdigit() and len(code) <= 16 for code in codes):
+            raise BadParameter("a service_code is made of digits")
         stmt = stmt.where(Case.administration.has(Administration.code.in_(codes)))
     start, end = datetime_param(args, "start_date"), datetime_param(args, "end_date", end=True)
     if start and end and start > end:

@@ -90,3 +90,21 @@ def test_a_recording_of_a_call_hung_up_before_filing_is_deleted_not_kept(
     run_pending(app)
     assert fake_twilio.deleted_recordings == {sid}
     assert cases(app) == []
+
+
+def test_recordings_are_deleted_after_the_retention_period(app, caller, fake_twilio):
+    import datetime as dt
+    from ivr.recordings import purge_expired
+    file_by_phone(caller)
+    run_pending(app)
+    [case] = cases(app)
+    stored = Path(case.recording_path)
+    with app.app_context():
+        assert purge_expired(db.session, 365) == 0  # too young
+        later = case.filed_at + dt.timedelta(days=366)
+        assert purge_expired(db.session, 365, now=later) == 1
+        db.session.commit()
+    [case] = cases(app)
+    assert not stored.exists() and case.recording_path is None
+    assert case.name_recording_path is None
+    assert case.events[-1].actor == "retention"

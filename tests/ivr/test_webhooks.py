@@ -170,3 +170,14 @@ def test_replayed_and_late_status_callbacks_change_nothing(app, caller):
 def test_a_status_callback_for_an_unknown_call_is_harmless(app, caller):
     turn = caller.hang_up()
     assert turn.status == 200 and count(app, Call) == 0 and count(app, Case) == 0
+
+
+def test_nul_bytes_never_reach_the_database(app, caller):
+    to_main_menu(caller, "fr")
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    turn = caller.post(caller.turn.find("Record").get("action"), {
+        "RecordingSid": "RE\x00", "RecordingDuration": "5", "RecordingUrl": "https://x\x00"})
+    assert turn.status == 200 and turn.keys == ["no_input", "ask_name"]
+    turn = caller.post("/ivr/recording", {"RecordingSid": "RE\x00", "RecordingUrl": "\x00"})
+    assert turn.status == 200
