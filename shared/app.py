@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _report_speech_models(app)
 
     @app.get("/healthz")
     def healthz():
@@ -77,6 +78,16 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .cli import register
     register(app)
+
+
+def _report_speech_models(app: Flask) -> None:
+    """Say which languages have an offline speech model installed (none is ever downloaded)."""
+    from .i18n import language_codes
+    models = Path(app.config["SPEECH_MODELS_DIR"])
+    found = [code for code in language_codes() if (models / code).is_dir()]
+    logging.getLogger(__name__).info(
+        "offline speech models in %s: %s", models,
+        ", ".join(found) or "none (keypad, and Twilio's recogniser where SPEECH_INPUT=twilio)")
 
 
 def start_background_work(app: Flask):
