@@ -4,6 +4,7 @@ from sqlalchemy import select
 from .cases import CaseService
 from .cases import Citizen
 from .cases import NewCase
+from .models import Administration
 from .models import Case
 from .models import User
 from .types import CaseKind
@@ -20,7 +21,7 @@ DEMO_USERS = [
     ("admin", "Administrateur", Role.ADMIN, None, ["fr"]),
 ]
 
-# (kind, administration acronym, language, description, moves)
+# (kind, administration acronym or keypad code, language, description, moves)
 DEMO_CASES = [
     (CaseKind.COMPLAINT, "CNSS", "ary", "ما توصلتش بالتعويضات ديال المرض هادي ثلاثة شهور.", []),
     (CaseKind.COMPLAINT, "ONEE", "fr", "Coupures d'électricité répétées depuis une semaine.",
@@ -35,16 +36,16 @@ DEMO_CASES = [
      ["transmit", "answer", "reopen"]),
     (CaseKind.COMPLAINT, "DGI", "fr", "Litige sur une taxe d'habitation déjà réglée au tribunal.",
      ["close_not_competent"]),
-    (CaseKind.COMPLAINT, "BAM", "ary", "الطلب ماعندو حتى معلومة.", ["close_inadmissible"]),
+    (CaseKind.COMPLAINT, "225", "ary", "الطلب ماعندو حتى معلومة.", ["close_inadmissible"]),
     (CaseKind.COMPLAINT, "CNSS", "fr", "Même demande que la précédente.", ["close_duplicate"]),
 ]
 
 
-def _find(session, acronym):
-    from .models import Administration
-    admin = session.scalar(select(Administration).where(Administration.acronym == acronym))
+def _find(session, acronym_or_code):
+    admin = session.scalar(select(Administration).where(
+        (Administration.acronym == acronym_or_code) | (Administration.code == acronym_or_code)))
     if admin is None:
-        admin = session.scalar(select(Administration).where(Administration.code == "201"))
+        raise LookupError(f"demo data names an unknown administration: {acronym_or_code}")
     return admin
 
 
