@@ -2,50 +2,19 @@
 from __future__ import annotations
 
 import functools
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from shared.languages import PROMPTS_DIR
+from shared.languages import Language
+from shared.languages import load_languages
+from shared.languages import read_prompts
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "voice_prompts"
-
-
-@dataclass(frozen=True)
-class Language:
-    """One entry of languages.json, in language-menu order."""
-
-    code: str
-    keypad: str
-    name: str
-    dir: str
-    espeak: dict = field(hash=False)
-    say: dict | None = field(default=None, hash=False)  # None: never use Twilio <Say> (no Darija voice)
-    speech: str | None = None  # language tag of the speech recogniser, if any
-    # Where a prompt has no recording and no voice speaks this language (Darija), the
-    # prompt of this language is played instead (Arabic): never a <Say> of Darija.
-    fallback: str | None = None
-
-
-def load_languages(prompts_dir: str | Path | None = None) -> tuple[Language, ...]:
-    path = Path(prompts_dir or PROMPTS_DIR) / "languages.json"
-    with path.open(encoding="utf-8") as f:
-        return tuple(Language(**entry) for entry in json.load(f))
+__all__ = ["PROMPTS_DIR", "Language", "PromptCatalogue", "catalogue", "load_languages",
+           "po_path", "read_prompts"]
 
 
 def po_path(prompts_dir: str | Path, lang: str) -> Path:
     return Path(prompts_dir) / lang / "LC_MESSAGES" / "prompts.po"
-
-
-def read_prompts(path: str | Path) -> dict[str, str]:
-    """{key: text} of one .po file; untranslated and fuzzy entries are left out, as gettext does.
-
-    No locale is passed to Babel: it does not know every code we use (e.g. "ary").
-    """
-    with open(path, "rb") as f:
-        po = read_po(f)
-    return {m.context: m.string for m in po
-            if m.id and m.context and isinstance(m.string, str) and m.string.strip() and not m.fuzzy}
 
 
 class PromptCatalogue:

@@ -3,10 +3,10 @@ so adding a language is data (its catalogue, prompts and grammar), not code."""
 from flask import request
 from flask import session
 
+from .languages import load_languages
 
 
 def language_codes() -> tuple[str, ...]:
-    from ivr.prompts import load_languages
     return tuple(language.code for language in load_languages())
 
 
@@ -20,7 +20,6 @@ def select_locale() -> str:
 
 
 def text_direction(code: str) -> str:
-    from ivr.prompts import load_languages
     for language in load_languages():
         if language.code == code:
             return language.dir

@@ -3,13 +3,14 @@ shared/translations/<lang>/LC_MESSAGES/messages.po, keyed by message context."""
 import functools
 from pathlib import Path
 
+from .languages import read_prompts
+
 TRANSLATIONS = Path(__file__).parent / "translations"
 FALLBACK = "fr"
 
 
 @functools.lru_cache(maxsize=None)
 def _catalogue(language: str) -> dict[str, str]:
-    from ivr.prompts import read_prompts
     path = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
     return read_prompts(path) if path.exists() else {}
 

@@ -35,6 +35,7 @@ from ..errors import DomainError
 from ..errors import NoSuchAdministration
 from ..extensions import db
 from ..i18n import language_codes
+from ..languages import load_languages
 from ..identity import InvalidIdentity
 from ..identity import normalise_cin
 from ..identity import normalise_phone
@@ -202,7 +203,6 @@ def routing_error(error: HTTPException):
 # -- parameters -----------------------------------------------------------------------------
 def languages():
     """The languages of the line (voice_prompts/languages.json), in menu order."""
-    from ivr.prompts import load_languages
     return load_languages()
 
 
