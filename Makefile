@@ -17,7 +17,7 @@ DEV_ENV := TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-auth-token} \
 run: install
 	$(DEV_ENV) $(FLASK) release
 	$(DEV_ENV) $(FLASK) data demo
-	$(DEV_ENV) $(BIN)/gunicorn -w 1 --threads 32 -b 0.0.0.0:$(PORT) shared.wsgi:app
+	$(DEV_ENV) $(BIN)/gunicorn -w 1 --threads 32 -b $${HOST:-127.0.0.1}:$(PORT) --no-control-socket shared.wsgi:app
 
 ## test: install everything and run the tests (again on PostgreSQL when TEST_DATABASE_URL is set)
 test: install

@@ -75,8 +75,7 @@ class FlowEnv:
     languages: tuple[Language, ...]
     caller: str | None           # the caller's number, E.164, when Twilio gave a usable one
     now: dt.datetime
-    agents_open: bool
-    queue_full: bool
+    can_queue: Callable[[], bool]  # agents open and the queue not full (asked only when needed)
     speech_languages: frozenset[str]  # languages with a speech recogniser for names
 
     def language(self, code: str) -> Language | None:
@@ -128,7 +127,7 @@ def heard_nothing(call: Call, env: FlowEnv, give_up: str | None = None) -> str:
 
 def agent_or_fallback(call: Call, env: FlowEnv) -> str:
     """Queue for an agent when one can answer; otherwise voicemail or callback."""
-    return "agent" if env.agents_open and not env.queue_full else "agent_unavailable"
+    return "agent" if env.can_queue() else "agent_unavailable"
 
 
 def kind_of(call: Call) -> CaseKind:

@@ -54,24 +54,30 @@ def purpose_of(call: Call, recording_sid: str) -> str | None:
 
 @job("fetch_recording")
 def fetch_recording(app, call_sid: str, recording_sid: str, recording_url: str) -> None:
-    """Download, store, attach, then delete at Twilio."""
+    """Download, store, attach, then delete at Twilio. No database transaction is held
+    while Twilio is asked (on SQLite it would hold the only write lock)."""
     session = db.session
     call = session.scalar(select(Call).where(Call.call_sid == call_sid))
     case = session.get(Case, call.case_id) if call is not None and call.case_id else None
     purpose = purpose_of(call, recording_sid) if call is not None else None
-    if case is None or purpose is None:
-        if call is not None and call.ended_at is None:
+    call_ended = call is not None and call.ended_at is not None
+    reference = case.reference if case is not None else None
+    session.rollback()
+    if reference is None or purpose is None:
+        if not call_ended:
             raise RetryLater("the call goes on: its case is not filed yet")
         # The caller hung up before filing: nothing to attach it to, do not keep it anywhere.
         twilio_rest.client().recordings(recording_sid).delete()
         log.info("recording %s of an unfiled call deleted", recording_sid)
         return
-    path = store(case.reference, purpose, recording_sid, twilio_rest.download(recording_url))
+    path = store(reference, purpose, recording_sid, twilio_rest.download(recording_url))
+    case = session.scalar(select(Case).where(Case.reference == reference))
     CaseService(session, actor="ivr").complete(case, note=f"{purpose} recording stored",
                                                **{PURPOSE_FIELDS[purpose]: str(path)})
     session.commit()  # attached before Twilio's copy goes
     twilio_rest.client().recordings(recording_sid).delete()
-    log.info("recording %s stored for case %s", recording_sid, case.reference)
+    log.info("recording %s stored for case %s", recording_sid, reference)
+    case = session.scalar(select(Case).where(Case.reference == reference))
     for hook in RECORDING_STORED_HOOKS:
         hook(case, purpose, path)
 

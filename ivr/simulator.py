@@ -136,10 +136,12 @@ class Caller:
         return self.post("/ivr/recording", {
             "RecordingSid": recording_sid, "RecordingStatus": "completed",
             "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/"
-                            f"{self.params['AccountSid']}/Recordings/{recording_sid}"})
+                            f"{self.params['AccountSid']}/Recordings/{recording_sid}"},
+            keep=False)
 
     def hang_up(self, status: str = "completed", duration: int = 60) -> Turn:
-        return self.post("/ivr/status", {"CallStatus": status, "CallDuration": str(duration)})
+        return self.post("/ivr/status", {"CallStatus": status, "CallDuration": str(duration)},
+                         keep=False)
 
     def wait(self, position: int, seconds: int) -> Turn:
         """Twilio fetching the queue's wait URL (its TwiML plays while the caller waits)."""

@@ -115,8 +115,9 @@ def load_call(sid: str) -> Call | None:
 
 
 def queue_length() -> int:
+    """Calls queued or with an agent now (ix_calls_active keeps this off a full scan)."""
     return db.session.scalar(select(func.count(Call.id)).where(
-        Call.step == "agent", Call.ended_at.is_(None))) or 0
+        Call.ended_at.is_(None), Call.step == "agent")) or 0
 
 
 def flow_env(call: Call) -> FlowEnv:
@@ -125,11 +126,12 @@ def flow_env(call: Call) -> FlowEnv:
     speech = frozenset(lang.code for lang in languages if lang.speech) \
         if config["SPEECH_INPUT"] == "twilio" else frozenset()
     now = utcnow()
-    opening = hours.parse(config["OPENING_HOURS"], config["TIMEZONE"])
+
+    def can_queue() -> bool:
+        opening = hours.parse(config["OPENING_HOURS"], config["TIMEZONE"])
+        return opening.is_open(now) and queue_length() < config["QUEUE_MAX_SIZE"]
     return FlowEnv(session=db.session, languages=languages, caller=caller_number(), now=now,
-                   agents_open=opening.is_open(now),
-                   queue_full=queue_length() >= config["QUEUE_MAX_SIZE"],
-                   speech_languages=speech)
+                   can_queue=can_queue, speech_languages=speech)
 
 
 def stream_token(sid: str) -> str:

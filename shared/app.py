@@ -91,12 +91,15 @@ def _report_speech_models(app: Flask) -> None:
 
 
 def start_background_work(app: Flask):
-    """Start the in-process job worker unless JOB_WORKER says another process runs jobs."""
+    """Start the in-process job workers unless JOB_WORKER says another process runs jobs."""
     if app.config["JOB_WORKER"] != "thread":
         return None
     from . import tasks  # noqa: F401  (registers the job handlers)
     from .jobs import Worker
-    worker = Worker(app)
-    worker.start()
-    logging.getLogger(__name__).info("in-process job worker started")
-    return worker
+    # Several threads: jobs mostly wait on Twilio, and one slow download must not hold
+    # every SMS behind it.
+    workers = [Worker(app) for _ in range(app.config["JOB_THREADS"])]
+    for worker in workers:
+        worker.start()
+    logging.getLogger(__name__).info("%d in-process job worker threads started", len(workers))
+    return workers

@@ -58,6 +58,7 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "PUBLIC_BASE_URL": public_base_url or "http://localhost:5000",
         "REDIS_URL": environ.get("REDIS_URL", ""),
         "JOB_WORKER": environ.get("JOB_WORKER", "thread"),
+        "JOB_THREADS": max(1, _int(environ, "JOB_THREADS", 4)),
         "RECORDINGS_DIR": environ.get("RECORDINGS_DIR", str(instance_path / "recordings")),
         "RECORDING_RETENTION_DAYS": _int(environ, "RECORDING_RETENTION_DAYS", 365),
         "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),

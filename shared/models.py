@@ -108,6 +108,7 @@ class Call(db.Model):
     """One phone call, keyed by Twilio's CallSid: the IVR's per-call state lives here,
     so any process can serve any webhook of the call."""
     __tablename__ = "calls"
+    __table_args__ = (Index("ix_calls_active", "ended_at", "step"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

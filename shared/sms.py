@@ -25,9 +25,11 @@ def send_filed_sms(app, reference: str) -> None:
     case = db.session.scalar(select(Case).where(Case.reference == reference))
     if case is None or not case.citizen_phone:
         return
+    phone, body = case.citizen_phone, filed_text(case)
+    db.session.rollback()  # no database transaction (on SQLite, the write lock) held over HTTP
     message = twilio_rest.client().messages.create(
-        to=case.citizen_phone, from_=current_app.config["TWILIO_SMS_FROM"], body=filed_text(case))
-    log.info("SMS %s sent to %s for case %s", message.sid, mask(case.citizen_phone), reference)
+        to=phone, from_=current_app.config["TWILIO_SMS_FROM"], body=body)
+    log.info("SMS %s sent to %s for case %s", message.sid, mask(phone), reference)
 
 
 def schedule_filed_sms(session, case: Case) -> None:

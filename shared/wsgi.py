@@ -3,4 +3,4 @@ from .app import create_app
 from .app import start_background_work
 
 app = create_app()
-worker = start_background_work(app)
+workers = start_background_work(app)

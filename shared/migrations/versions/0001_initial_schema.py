@@ -72,6 +72,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('call_sid')
     )
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.create_index('ix_calls_active', ['ended_at', 'step'], unique=False)
+
     op.create_table('jobs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -201,6 +204,9 @@ def downgrade():
         batch_op.drop_index('ix_jobs_due')
 
     op.drop_table('jobs')
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_index('ix_calls_active')
+
     op.drop_table('calls')
     op.drop_table('caller_preferences')
     op.drop_table('api_keys')
