@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from dataclasses import field
 
+from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -120,6 +121,8 @@ class CaseService:
                         select(Case).where(Case.idempotency_key == new.idempotency_key))
                     if existing is not None:
                         return existing
+                if self.find(case.reference) is None:
+                    raise  # not a reference drawn twice: drawing again would not help
                 continue
             self._record(case, "file", None, case.status, new.note,
                          {"channel": new.channel.value})
@@ -132,6 +135,8 @@ class CaseService:
     def _validate(self, new: NewCase) -> None:
         if not isinstance(new.kind, CaseKind):
             raise InvalidCase("kind must be complaint, observation or suggestion")
+        if not isinstance(new.channel, Channel):
+            raise InvalidCase("channel must be one of " + ", ".join(c.value for c in Channel))
         if new.administration is None:
             if "administration" not in new.pending_fields:
                 raise InvalidCase("an administration is required")
@@ -178,7 +183,11 @@ class CaseService:
     def close(self, case: Case, reason: CloseReason, note: str | None = None,
               redirect_to: str | None = None) -> Case:
         """Close with a reason; not competent needs where the citizen should go instead."""
-        reason = CloseReason(reason)
+        try:
+            reason = CloseReason(reason)
+        except ValueError:
+            raise InvalidCase(f"unknown close reason {reason!r} (one of "
+                              + ", ".join(r.value for r in CloseReason) + ")") from None
         if reason is CloseReason.NOT_COMPETENT and not (redirect_to or "").strip():
             raise InvalidCase("closing as not competent needs a redirection")
         self._move(case, "close", note, {"reason": reason.value, "redirect_to": redirect_to},
@@ -213,6 +222,7 @@ class CaseService:
         unknown = set(fields) - allowed
         if unknown:
             raise InvalidCase(f"cannot change {', '.join(sorted(unknown))}")
+        self.lock(case)
         for name, value in fields.items():
             setattr(case, name, value)
         done = {name.removeprefix("citizen_") for name in fields if fields[name]}
@@ -223,8 +233,20 @@ class CaseService:
                      {"fields": sorted(fields)})
         return case
 
+    def lock(self, case: Case) -> Case:
+        """Hold the case's row until the transaction ends and reload it, so a move is
+        decided on the status as committed now, not as read earlier: of two concurrent
+        moves the second waits, then sees the first's result (SELECT ... FOR UPDATE on
+        PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        state = inspect(case)
+        if state.persistent:
+            self.session.flush()  # the caller's pending changes are kept, not reloaded away
+            self.session.refresh(case, with_for_update=True)
+        return case
+
     def _move(self, case: Case, action: str, note: str | None, data: dict | None = None,
               reason: CloseReason | None = None) -> Case:
+        self.lock(case)
         before = case.status
         case.status = next_status(action, before, reason)
         case.updated_at = self.clock()

@@ -14,6 +14,7 @@ import traceback
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -26,6 +27,8 @@ HANDLERS: dict[str, Callable[..., None]] = {}
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 3600
 STALE_RUNNING = dt.timedelta(minutes=15)
+RETRY_LATER_DELAY = dt.timedelta(seconds=15)
+RETRY_LATER_MAX_AGE = dt.timedelta(days=1)
 
 
 class RetryLater(Exception):
@@ -49,7 +52,22 @@ def enqueue(session: Session, name: str, unique_key: str | None = None,
             return existing
     item = Job(name=name, args=args, unique_key=unique_key, run_after=utcnow() + delay,
                max_attempts=max_attempts, state=JobState.PENDING, attempts=0)
-    session.add(item)
+    if unique_key is None:
+        session.add(item)
+        return item
+    # Two transactions may enqueue the same key at once (a webhook and its retry): the
+    # second insert waits for the first, then fails in its own savepoint only, and the
+    # job the first wrote is returned instead of failing the caller's whole transaction.
+    session.flush()  # the caller's own pending changes, outside the savepoint
+    try:
+        with session.begin_nested():
+            session.add(item)
+            session.flush()
+    except IntegrityError:
+        existing = session.scalar(select(Job).where(Job.unique_key == unique_key))
+        if existing is None:
+            raise
+        return existing
     return item
 
 
@@ -58,7 +76,7 @@ def backoff(attempts: int) -> dt.timedelta:
                                     BACKOFF_MAX_SECONDS))
 
 
-def _claim(session: Session) -> Job | None:
+def _claim(session: Session) -> tuple[int, str, dict] | None:
     now = utcnow()
     query = (select(Job)
              .where(((Job.state == JobState.PENDING) & (Job.run_after <= now))
@@ -71,35 +89,47 @@ def _claim(session: Session) -> Job | None:
         session.rollback()
         return None
     item.state, item.attempts, item.run_after = JobState.RUNNING, item.attempts + 1, now
+    # Read before the commit expires them: reloading after it would open a transaction
+    # that lasts as long as the handler (on SQLite, the write lock held all that time).
+    claimed = (item.id, item.name, dict(item.args or {}))
     session.commit()
-    return item
+    return claimed
 
 
 def run_one(app) -> bool:
     """Claim and run one due job; False when none is due."""
     with app.app_context():
         session = db.session
-        item = _claim(session)
-        if item is None:
+        claimed = _claim(session)
+        if claimed is None:
             return False
-        handler = HANDLERS.get(item.name)
+        job_id, name, args = claimed
+        handler = HANDLERS.get(name)
         try:
             if handler is None:
-                raise LookupError(f"no handler for job {item.name!r}")
-            handler(app, **item.args)
+                raise LookupError(f"no handler for job {name!r}")
+            handler(app, **args)
         except Exception as exc:
             session.rollback()
-            item = session.get(Job, item.id)
+            item = session.get(Job, job_id)
             item.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
-            if item.attempts >= item.max_attempts and not isinstance(exc, RetryLater):
+            waiting = isinstance(exc, RetryLater)
+            if waiting:
+                # Waiting is not failing: it does not use up an attempt, but it does not
+                # wait forever either (a status callback that never came).
+                item.attempts -= 1
+            too_old = utcnow() - item.created_at > RETRY_LATER_MAX_AGE
+            if (item.attempts >= item.max_attempts and not waiting) or (waiting and too_old):
                 item.state, item.finished_at = JobState.FAILED, utcnow()
                 log.error("job %s #%s failed for good: %s", item.name, item.id, item.last_error)
+            elif waiting:
+                item.state, item.run_after = JobState.PENDING, utcnow() + RETRY_LATER_DELAY
             else:
                 item.state, item.run_after = JobState.PENDING, utcnow() + backoff(item.attempts)
                 log.warning("job %s #%s failed (attempt %s), retried later: %s",
                             item.name, item.id, item.attempts, item.last_error)
         else:
-            item = session.get(Job, item.id)
+            item = session.get(Job, job_id)
             item.state, item.finished_at, item.last_error = JobState.DONE, utcnow(), None
         session.commit()
         return True

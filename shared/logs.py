@@ -3,18 +3,30 @@ whatever code wrote it (law 09-08: personal data never in clear in logs)."""
 import logging
 import re
 
+from . import references
+
 # +212612345678, 00212612345678, 0612345678, 212612345678 (and spaced forms).
 _PHONE = re.compile(r"(?<![\w*])(?:\+|00)?\d[\d .-]{7,}\d(?!\w)")
-# One or two capital letters followed by 3-6 digits, standing alone: AB123456, K12345.
-_CIN = re.compile(r"(?<![A-Za-z0-9*])([A-Z]{1,2})(\d{3,6})(?![A-Za-z0-9])")
-# References are 10 digits and not personal: keep them readable in logs.
-_REFERENCE = re.compile(r"^\d{10}$")
+# One or two capital letters followed by 3-6 digits, standing alone: AB123456, K12345,
+# also as typed with a separator: AB 123456.
+# Typed in lower case it must be glued to its digits (ab123456): "as 131" is not a CIN.
+_CIN = re.compile(r"(?<![A-Za-z0-9*])(?:[A-Z]{1,2}[ .-]?\d{3,6}|[a-z]{1,2}\d{4,6})"
+                  r"(?![A-Za-z0-9])")
+_FORMATTER = logging.Formatter()
+
+
+def _is_reference(text: str, digits: str) -> bool:
+    """References are not personal: keep them readable in logs. A reference is 10 digits,
+    never starts with 0 and has a valid check digit; a Moroccan phone number written
+    nationally is 10 digits too, but always starts with 0."""
+    return (not text.startswith(("+", "00")) and digits[:1] != "0"
+            and references.is_valid(digits))
 
 
 def _mask_phone(match: re.Match) -> str:
     text = match.group(0)
     digits = re.sub(r"\D", "", text)
-    if _REFERENCE.match(text) or len(digits) < 9:
+    if len(digits) < 9 or _is_reference(text, digits):
         return text
     return "*" * (len(text) - 2) + text[-2:]
 
@@ -36,6 +48,14 @@ class PersonalDataFilter(logging.Filter):
         masked = mask_personal_data(message)
         if masked != message:
             record.msg, record.args = masked, ()
+        # A traceback carries personal data too (a database error quotes its parameters):
+        # format it here, masked, where the formatter will take it as it is.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal_data(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_personal_data(record.stack_info)
         return True
 
 

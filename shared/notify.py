@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _KEY = "pending_live_events"
+_MARKS = "pending_live_events_savepoints"  # savepoint -> how many events were queued before
 _emitter = None
 
 
@@ -23,6 +24,8 @@ def set_emitter(emit) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _emit_pending(session):
+    if session.in_nested_transaction():
+        return  # a savepoint released (after_commit fires then too): nothing is saved yet
     pending = session.info.pop(_KEY, [])
     if _emitter is None:
         return
@@ -33,6 +36,26 @@ def _emit_pending(session):
             log.exception("could not emit %s", name)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session):
-    session.info.pop(_KEY, None)
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session, transaction):
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(session.info.get(_KEY, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_savepoint_events(session, previous_transaction):
+    # A rolled-back savepoint (e.g. a reference drawn twice) drops only what was queued
+    # inside it; what the enclosing transaction queued before still goes out on commit.
+    if previous_transaction.nested:
+        mark = session.info.get(_MARKS, {}).pop(id(previous_transaction), None)
+        if mark is not None and _KEY in session.info:
+            del session.info[_KEY][mark:]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session, transaction):
+    # The outermost transaction ended: after a commit its events are already sent;
+    # after a rollback (or a close without commit) they must never be.
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
+        session.info.pop(_MARKS, None)

@@ -88,3 +88,13 @@ def client(app):
 def admin(session):
     """An administration cases can be filed against (the CNSS)."""
     return administrations.by_code(session, "201") or session.query(Administration).first()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped test is a failed one: a skip there hides a missing dependency."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"

@@ -118,7 +118,7 @@ def test_inner_digits_are_uniform():
     assert _chi_square(counts, "0123456789") < 55  # 9 degrees of freedom
 
 
-def test_references_use_a_secure_random_source(monkeypatch):
+def test_references_use_a_secure_random_source():
     """Seeding `random` must not make references predictable."""
     random.seed(1)
     first = new_reference()
@@ -194,3 +194,25 @@ def test_filing_gives_up_after_too_many_collisions(session, admin, monkeypatch):
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Case)) == 1
     assert MAX_REFERENCE_ATTEMPTS >= 5
+
+
+def test_an_integrity_error_that_is_not_a_collision_is_not_retried(session, admin,
+                                                                    monkeypatch):
+    """Only a reference drawn twice is worth drawing again; another constraint failure
+    (here a NOT NULL column) surfaces at once instead of 20 draws and a misleading error."""
+    from sqlalchemy.exc import IntegrityError
+
+    from shared.cases import CaseService
+    drawn = _patched_reference(monkeypatch)
+    build = CaseService._new_case
+
+    def broken(self, new, now):
+        case = build(self, new, now)
+        case.language = None
+        return case
+
+    monkeypatch.setattr(CaseService, "_new_case", broken)
+    with pytest.raises(IntegrityError):
+        file_case(session, admin)
+    session.rollback()
+    assert len(drawn) == 1

@@ -57,8 +57,8 @@ def test_the_table_covers_every_status():
 
 
 def test_the_refusal_names_what_is_allowed():
-    with pytest.raises(IllegalTransition,
-                       match=r"cannot transmit a case that is closed \(only from received, reopened\)"):
+    with pytest.raises(IllegalTransition, match=r"cannot transmit a case that is closed "
+                                                r"\(only from received, reopened\)"):
         next_status("transmit", S.CLOSED)
     with pytest.raises(IllegalTransition, match="cannot close a case that is received with "
                                                 "reason answered"):
