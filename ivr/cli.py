@@ -1,37 +1,39 @@
 """`flask ivr call`: walk the 3737 line from a terminal (see ivr/simulator.py)."""
 import shutil
 import subprocess
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from .prompts import catalogue
+from .simulator import PROMPT_PATH
 from .simulator import Caller
 from .simulator import FlaskTransport
 from .simulator import HttpTransport
 
 cli = AppGroup("ivr", help="The voice line.")
+EVENTS = {"Record": "beep: recording", "Enqueue": "queued for an agent",
+          "Hangup": "the line hangs up"}
 
 
 def show(turn, play: bool) -> None:
+    """Print (and play) what the caller hears and what the line does, in order."""
     prompts = catalogue()
     for element in turn.root.iter() if turn.root is not None else []:
         if element.tag == "Play" and element.text:
-            for language, key in [p for p in turn.prompts if element.text.endswith(f"/{p[1]}.wav")
-                                  and f"/{p[0]}/" in element.text][:1]:
+            match = PROMPT_PATH.search(urlsplit(element.text.strip()).path)
+            if match:
+                language, key = match["language"], match["key"]
                 click.echo(f"  [{language}] {prompts.text(key, language)}")
                 path = prompts.audio_path(key, language)
                 if play and path and shutil.which("play"):
                     subprocess.run(["play", "-q", str(path)], check=False)
         elif element.tag == "Say":
             click.echo(f"  [{element.get('language')}] {element.text}")
-        elif element.tag == "Record":
-            click.echo("  (beep: recording)")
-        elif element.tag == "Enqueue":
-            click.echo("  (queued for an agent)")
-        elif element.tag == "Hangup":
-            click.echo("  (the line hangs up)")
+        elif element.tag in EVENTS:
+            click.echo(f"  ({EVENTS[element.tag]})")
 
 
 @cli.command("call")

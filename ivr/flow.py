@@ -286,7 +286,7 @@ def take_cin(call: Call, heard: Heard, env: FlowEnv) -> str:
 # -- description and filing -----------------------------------------------------------------
 def take_description(call: Call, heard: Heard, env: FlowEnv) -> str:
     if not heard.recorded:
-        return heard_nothing(call, env)
+        return retry(call, env, "description_missing")
     remember(call, description_recording={"sid": heard.recording_sid,
                                           "url": heard.recording_url})
     file_case(call, env)
@@ -435,7 +435,7 @@ def choose_fallback(call: Call, heard: Heard, env: FlowEnv) -> str:
 
 def take_voicemail(call: Call, heard: Heard, env: FlowEnv) -> str:
     if not heard.recorded:
-        return heard_nothing(call, env, give_up="goodbye")
+        return retry(call, env, "description_missing", give_up="goodbye")
     remember(call, description_recording={"sid": heard.recording_sid,
                                           "url": heard.recording_url})
     file_case(call, env, voicemail=True)

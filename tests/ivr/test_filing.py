@@ -186,8 +186,8 @@ def test_silence_instead_of_a_description_is_asked_again_then_an_agent(app, call
     for keys in ("2", "201", "1", "1"):
         caller.press(keys)
     caller.record(3)
-    assert caller.silence().keys == ["no_input", "ask_description"]
-    assert caller.silence().keys == ["no_input", "ask_description"]
+    assert caller.silence().keys == ["description_missing", "ask_description"]
+    assert caller.silence().keys == ["description_missing", "ask_description"]
     assert caller.silence().find("Enqueue") is not None
     assert cases(app) == []
 
