@@ -35,7 +35,6 @@ from .recognition import match_administration
 from .recordings import schedule_fetch
 from .twiml import DigitString
 from .twiml import Keys
-from .twiml import Number  # noqa: F401  (re-exported for views)
 from .twiml import Prompt
 from .twiml import Recording
 from .twiml import Spoken
@@ -104,7 +103,8 @@ def remember(call: Call, **values) -> None:
 
 
 def forget(call: Call, *names: str) -> None:
-    call.answers = {k: v for k, v in (call.answers or {}).items() if k not in names}
+    if any(name in (call.answers or {}) for name in names):
+        call.answers = {k: v for k, v in call.answers.items() if k not in names}
 
 
 def notice(call: Call, key: str) -> None:
@@ -123,6 +123,12 @@ def retry(call: Call, env: FlowEnv, key: str | None = None, give_up: str | None 
 
 def heard_nothing(call: Call, env: FlowEnv, give_up: str | None = None) -> str:
     return retry(call, env, "no_input", give_up)
+
+
+def again(call: Call) -> str:
+    """The same step once more at the caller's wish (9, 1 to repeat): not a failure."""
+    call.retries = 0
+    return call.step
 
 
 def agent_or_fallback(call: Call, env: FlowEnv) -> str:
@@ -179,8 +185,9 @@ def pick_language(call: Call, heard: Heard, env: FlowEnv) -> str:
     if chosen is None and heard.digits == "#" and preferred:
         chosen = preferred
     if chosen is None:
-        if call.retries + 1 >= MAX_TRIES:
-            call.language = call.language or preferred or env.languages[0].code
+        # Until one is chosen, the call goes on in the caller's last language or the first
+        # (an agent, or voicemail, after three failures).
+        call.language = call.language or preferred or env.languages[0].code
         return heard_nothing(call, env) if heard.nothing else retry(call, env)
     call.language = chosen
     save_preference(env.session, env.caller, chosen)
@@ -197,8 +204,7 @@ def pick_service(call: Call, heard: Heard, env: FlowEnv) -> str:
     if heard.digits == "0":
         return agent_or_fallback(call, env)
     if heard.digits == "9":
-        call.retries = -1  # repeating is not a failure (the view resets retries on change)
-        return "main_menu"
+        return again(call)
     return heard_nothing(call, env) if heard.nothing else retry(call, env)
 
 
@@ -331,8 +337,7 @@ def say_filed(call: Call, env: FlowEnv) -> list[Utterance]:
 
 def after_filed(call: Call, heard: Heard, env: FlowEnv) -> str:
     if heard.digits == "1":
-        call.retries = -1
-        return "filed"
+        return again(call)
     return "goodbye"
 
 
@@ -365,8 +370,7 @@ def verify_phone(call: Call, heard: Heard, env: FlowEnv) -> str:
         notice(call, "too_many_attempts")
         return "goodbye"
     notice(call, "phone_last4_wrong")
-    call.retries = -1  # counted by last4_failures instead
-    return "verify_phone"
+    return again(call)  # wrong digits are counted per call by last4_failures
 
 
 def has_reply(case: Case) -> bool:

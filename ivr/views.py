@@ -30,6 +30,7 @@ from .flow import FIRST_STEP
 from .flow import STEPS
 from .flow import FlowEnv
 from .flow import Heard
+from .flow import forget
 from .flow import preferred_language
 from .flow import remember
 from .prompts import PROMPTS_DIR
@@ -142,7 +143,8 @@ def stream_token(sid: str) -> str:
 
 # -- rendering ------------------------------------------------------------------------------
 def move(call: Call, step: str) -> None:
-    if step != call.step or call.retries < 0:
+    """Go to `step`; a new step starts with no failed tries."""
+    if step != call.step:
         call.retries = 0
     call.step = step
 
@@ -152,8 +154,7 @@ def render(call: Call, env: FlowEnv) -> str:
     response = VoiceResponse()
     voice = voice_for(call)
     pending = call.answers.get("notice")
-    if pending:
-        call.answers = {k: v for k, v in call.answers.items() if k != "notice"}
+    forget(call, "notice")
     prefix = [Prompt(pending)] if pending else []
     call.turn += 1
     for _ in range(MAX_CHAIN):
