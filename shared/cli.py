@@ -7,6 +7,7 @@ import click
 from flask import Flask
 from flask import current_app
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import administrations
@@ -67,6 +68,7 @@ def release():
 
 
 @click.command("release")
+@with_appcontext
 def release_command():
     """Migrations + administrations: idempotent, run before each deployment."""
     release()

@@ -1,0 +1,70 @@
+"""The `flask` commands operators use."""
+import pytest
+from sqlalchemy import select
+
+from shared.cli import hash_key
+from shared.models import ApiKey
+from shared.models import User
+
+
+@pytest.fixture()
+def run(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(args=list(args), input=input)
+    return invoke
+
+
+def test_release_is_idempotent(run):
+    for _ in range(2):
+        result = run("release")
+        assert result.exit_code == 0 and "release done" in result.output
+
+
+def test_reloading_the_administrations_says_how_many(run):
+    result = run("data", "load-administrations")
+    assert result.exit_code == 0 and "active" in result.output
+
+
+def test_an_api_key_is_printed_once_and_only_its_hash_is_kept(run, session):
+    result = run("apikeys", "create", "portail-web", "--channel", "web")
+    key = result.output.strip()
+    assert result.exit_code == 0 and len(key) >= 40
+    stored = session.scalar(select(ApiKey).where(ApiKey.name == "portail-web"))
+    assert stored.key_hash == hash_key(key) and key not in stored.key_hash
+    assert run("apikeys", "create", "portail-web").exit_code != 0
+    assert run("apikeys", "revoke", "portail-web").exit_code == 0
+    session.expire_all()
+    assert stored.revoked_at is not None
+
+
+def test_users_are_created_with_a_hashed_password(run, session):
+    result = run("users", "create", "salma", "--role", "agent", input="s3cret!\ns3cret!\n")
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User).where(User.username == "salma"))
+    assert user.check_password("s3cret!") and user.password_hash != "s3cret!"
+
+
+def test_an_officer_needs_an_administration(run):
+    result = run("users", "create", "officer", "--role", "officer", input="pw\npw\n")
+    assert result.exit_code != 0 and "--administration" in result.output
+
+
+def test_demo_data_is_refused_in_production(run, config_override):
+    config_override(APP_ENV="production")
+    result = run("data", "demo")
+    assert result.exit_code != 0 and "production" in result.output
+
+
+def test_the_worker_command_runs_due_jobs_once(run):
+    result = run("jobs", "work", "--once")
+    assert result.exit_code == 0 and "jobs run" in result.output
+
+
+@pytest.fixture()
+def config_override(app, monkeypatch):
+    def change(**values):
+        for name, value in values.items():
+            monkeypatch.setitem(app.config, name, value)
+    return change
