@@ -85,3 +85,19 @@ def purge_recordings():
     count = purge_expired(db.session, days)
     db.session.commit()
     click.echo(f"recordings of {count} cases deleted (older than {days} days)")
+
+
+@cli.command("setup-twilio")
+@click.option("--number", required=True, help="The line's number, E.164 (e.g. +212537373737).")
+def setup_twilio(number):
+    """Configure the Twilio number's webhooks and the agents' queue (idempotent)."""
+    from .provisioning import configure_number
+    from .provisioning import configure_queue
+    if not current_app.config["PUBLIC_BASE_URL"].startswith("https://"):
+        click.echo("warning: PUBLIC_BASE_URL is not https: Twilio needs a public HTTPS address",
+                   err=True)
+    try:
+        click.echo(configure_number(number))
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(configure_queue())

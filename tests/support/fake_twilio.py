@@ -13,6 +13,11 @@ from urllib.parse import parse_qs
 RECORDING = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+?)"
                        r"(?P<ext>\.json|\.wav|\.mp3)?$")
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages\.json$")
+LIST = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
+                  r"\.json(?:\?(?P<query>.*))?$")
+ITEM = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
+                  r"/(?P<sid>\w+)\.json$")
+LIST_KEYS = {"Queues": "queues", "IncomingPhoneNumbers": "incoming_phone_numbers"}
 
 
 def silent_wav(seconds: float = 1.0) -> bytes:
@@ -33,6 +38,8 @@ class FakeTwilio:
         self.requests: list[dict] = []
         self.fail_next: list[int] = []  # HTTP statuses to answer the next requests with
         self.deleted_recordings: set[str] = set()
+        # Resources by kind and sid: {"Queues": {sid: {...}}, "IncomingPhoneNumbers": {...}}
+        self.resources: dict[str, dict[str, dict]] = {"Queues": {}, "IncomingPhoneNumbers": {}}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -82,6 +89,28 @@ class FakeTwilio:
                             "to": form.get("To"), "from": form.get("From"),
                             "body": form.get("Body"), "account_sid": fake.account_sid}
                     return self._answer(201, json.dumps(body).encode())
+                listed = LIST.match(self.path)
+                if listed and method == "GET":
+                    query = {k: v[0] for k, v in parse_qs(listed["query"] or "").items()}
+                    items = [item for item in fake.resources[listed["kind"]].values()
+                             if all(item.get(_snake(k)) == v for k, v in query.items()
+                                    if k not in ("PageSize", "Page"))]
+                    return self._answer(200, json.dumps({
+                        LIST_KEYS[listed["kind"]]: items, "next_page_uri": None, "page": 0,
+                        "page_size": 50, "uri": self.path}).encode())
+                if listed and method == "POST":
+                    sid = "QU%032d" % (len(fake.resources["Queues"]) + 1)
+                    item = {"sid": sid, "account_sid": fake.account_sid,
+                            **{_snake(k): _value(v) for k, v in form.items()}}
+                    fake.resources[listed["kind"]][sid] = item
+                    return self._answer(201, json.dumps(item).encode())
+                item_match = ITEM.match(self.path)
+                if item_match and method == "POST":
+                    item = fake.resources[item_match["kind"]].get(item_match["sid"])
+                    if item is None:
+                        return self._answer(404, b'{"message": "not found"}')
+                    item.update({_snake(k): _value(v) for k, v in form.items()})
+                    return self._answer(200, json.dumps(item).encode())
                 match = RECORDING.match(self.path)
                 if match and method == "GET":
                     if match["sid"] in fake.deleted_recordings:
@@ -101,3 +130,12 @@ class FakeTwilio:
             def do_DELETE(self):
                 self._handle("DELETE")
         return Handler
+
+
+def _snake(name: str) -> str:
+    """Twilio's request parameters are CamelCase, its resources snake_case."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _value(text: str):
+    return int(text) if text.isdigit() else text
