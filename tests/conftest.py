@@ -85,6 +85,15 @@ def client(app):
 
 
 @pytest.fixture()
+def config(app, monkeypatch):
+    """config(NAME=value, ...) changes the app's configuration for one test."""
+    def change(**values):
+        for name, value in values.items():
+            monkeypatch.setitem(app.config, name, value)
+    return change
+
+
+@pytest.fixture()
 def admin(session):
     """An administration cases can be filed against (the CNSS)."""
     return administrations.by_code(session, "201") or session.query(Administration).first()

@@ -31,12 +31,3 @@ def fake_twilio(app, monkeypatch):
     with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN) as fake:
         monkeypatch.setitem(app.config, "TWILIO_API_BASE", fake.base_url)
         yield fake
-
-
-@pytest.fixture()
-def config(app, monkeypatch):
-    """config(NAME=value, ...) changes the app's configuration for one test."""
-    def change(**values):
-        for name, value in values.items():
-            monkeypatch.setitem(app.config, name, value)
-    return change

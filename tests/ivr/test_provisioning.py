@@ -8,7 +8,8 @@ def run(app):
     return lambda *args: runner.invoke(args=["ivr", "setup-twilio", *args])
 
 
-def test_the_number_points_at_this_deployment_and_the_queue_is_sized(app, fake_twilio, run):
+def test_the_number_points_at_this_deployment_and_the_queue_is_sized(app, fake_twilio, run,
+                                                                   config):
     fake_twilio.resources["IncomingPhoneNumbers"]["PN1"] = {
         "sid": "PN1", "phone_number": "+212537373737", "voice_url": "https://old.example"}
     result = run("--number", "+212537373737")
@@ -20,11 +21,8 @@ def test_the_number_points_at_this_deployment_and_the_queue_is_sized(app, fake_t
     [queue] = fake_twilio.resources["Queues"].values()
     assert queue["friendly_name"] == "agents" and queue["max_size"] == 50
     # Run again with another size: the same queue is updated, not a second one created.
-    app.config["QUEUE_MAX_SIZE"], before = 9000, app.config["QUEUE_MAX_SIZE"]
-    try:
-        assert run("--number", "+212537373737").exit_code == 0
-    finally:
-        app.config["QUEUE_MAX_SIZE"] = before
+    config(QUEUE_MAX_SIZE=9000)
+    assert run("--number", "+212537373737").exit_code == 0
     [queue] = fake_twilio.resources["Queues"].values()
     assert queue["max_size"] == 5000  # Twilio's own maximum
 

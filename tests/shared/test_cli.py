@@ -51,8 +51,8 @@ def test_an_officer_needs_an_administration(run):
     assert result.exit_code != 0 and "--administration" in result.output
 
 
-def test_demo_data_is_refused_in_production(run, config_override):
-    config_override(APP_ENV="production")
+def test_demo_data_is_refused_in_production(run, config):
+    config(APP_ENV="production")
     result = run("data", "demo")
     assert result.exit_code != 0 and "production" in result.output
 
@@ -60,11 +60,3 @@ def test_demo_data_is_refused_in_production(run, config_override):
 def test_the_worker_command_runs_due_jobs_once(run):
     result = run("jobs", "work", "--once")
     assert result.exit_code == 0 and "jobs run" in result.output
-
-
-@pytest.fixture()
-def config_override(app, monkeypatch):
-    def change(**values):
-        for name, value in values.items():
-            monkeypatch.setitem(app.config, name, value)
-    return change
