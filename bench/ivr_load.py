@@ -173,24 +173,25 @@ class FakeTwilio:
                         "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
                     }).encode())
                 else:
-                    self._count("unexpected")
-                    self._send(404, b'{"code": 20404, "message": "not found", "status": 404}')
+                    self._not_found()
 
             def do_GET(self):
                 if "/Recordings/" in self.path:
                     self._count("recording_get")
                     self._send(200, fake.wav, "audio/x-wav")
                 else:
-                    self._count("unexpected")
-                    self._send(404, b'{"code": 20404, "message": "not found", "status": 404}')
+                    self._not_found()
 
             def do_DELETE(self):
                 if "/Recordings/" in self.path:
                     self._count("recording_delete")
                     self._send(204)
                 else:
-                    self._count("unexpected")
-                    self._send(404, b'{"code": 20404, "message": "not found", "status": 404}')
+                    self._not_found()
+
+            def _not_found(self):
+                self._count("unexpected")
+                self._send(404, b'{"code": 20404, "message": "not found", "status": 404}')
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
