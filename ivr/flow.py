@@ -319,6 +319,7 @@ def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
     call.case_id = case.id
     call.outcome = "voicemail" if voicemail else "filed"
     remember(call, case_ref=case.reference)
+    forget(call, "cin_digits")  # kept on the case only: personal data is not copied around
     schedule_filed_sms(env.session, case)
     for purpose in ("name", "description"):
         recording = answers.get(f"{purpose}_recording") or {}

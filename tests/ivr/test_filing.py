@@ -49,6 +49,7 @@ def test_a_complaint_asks_for_the_cin_and_keeps_its_digits_for_an_agent(app, cal
     [case] = cases(app)
     assert case.citizen_cin == "654321"
     assert "cin" in case.pending_fields and "name" in case.pending_fields
+    assert "654321" not in str(call_row(app, caller.call_sid).answers)  # on the case only
 
 
 def test_an_observation_does_not_ask_for_the_cin(app, caller):
