@@ -5,8 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app shared.app:create_app
-# espeak-ng + sox: regenerating voice prompts; libsndfile1: reading mu-law WAV (soundfile).
-DEBIAN_PACKAGES := espeak-ng sox libsndfile1
+# python3-venv: the virtualenv (Debian splits it out); espeak-ng + sox: regenerating voice
+# prompts; libsndfile1: reading mu-law WAV (soundfile).
+DEBIAN_PACKAGES := python3-venv espeak-ng sox libsndfile1
 # Development defaults for `make run` (production sets its own, see README).
 DEV_ENV := TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-auth-token} \
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)}
