@@ -71,9 +71,18 @@ def tune_engine(engine: Engine) -> None:
             raise
 
     # The turn passes on when the transaction ends, however it ends.
-    for name in ("commit", "rollback"):
-        event.listen(engine, name, lambda connection: turns.give_back(connection.info))
-    for name in ("reset", "checkin", "invalidate", "close"):
-        event.listen(engine.pool, name,
-                     lambda _dbapi, record, *rest: turns.give_back(record.info) if record
-                     else None)
+    def on_end(connection):
+        turns.give_back(connection.info)
+
+    def on_pool_reset(_dbapi_connection, record, _reset_state):
+        turns.give_back(record.info)
+
+    def on_pool_release(_dbapi_connection, record, _exception=None):
+        if record is not None:
+            turns.give_back(record.info)
+
+    event.listen(engine, "commit", on_end)
+    event.listen(engine, "rollback", on_end)
+    event.listen(engine.pool, "reset", on_pool_reset)
+    for name in ("checkin", "close", "invalidate"):
+        event.listen(engine.pool, name, on_pool_release)

@@ -181,3 +181,32 @@ def test_nul_bytes_never_reach_the_database(app, caller):
     assert turn.status == 200 and turn.keys == ["no_input", "ask_name"]
     turn = caller.post("/ivr/recording", {"RecordingSid": "RE\x00", "RecordingUrl": "\x00"})
     assert turn.status == 200
+
+
+def test_random_garbage_on_every_webhook_never_gets_a_5xx(app, client):
+    """A seeded fuzz: random subsets of Twilio's fields filled with digits, keypad symbols,
+    Arabic digits, control bytes, emoji and letters, signed, posted to every webhook."""
+    import random
+    import string
+    rng = random.Random(3737)
+    steps = ["language", "main_menu", "administration", "confirm_administration", "phone",
+             "name", "cin", "description", "filed", "reference", "verify_phone", "rating",
+             "reopen_offer", "agent_unavailable", "voicemail", "nope"]
+    paths = ["/ivr/voice", "/ivr/status", "/ivr/recording", "/ivr/queue/wait",
+             "/ivr/queue/done"] + [f"/ivr/step/{s}?t={t}" for s in steps for t in (0, 1, 2, "x")]
+    fields = ["CallSid", "From", "To", "Digits", "SpeechResult", "RecordingUrl", "RecordingSid",
+              "RecordingDuration", "CallStatus", "CallDuration", "QueueResult", "QueuePosition",
+              "QueueTime", "RecordingStatus"]
+    alphabets = [string.digits, "#*", "٠١٢٣", "\x00\x7f", "é€😀", string.ascii_letters, " "]
+
+    def garbage():
+        return "".join(rng.choice(rng.choice(alphabets))
+                       for _ in range(rng.choice([0, 1, 2, 4, 10, 40, 300])))
+    for _ in range(400):
+        form = {name: garbage() for name in rng.sample(fields, rng.randint(0, len(fields)))}
+        if rng.random() < 0.7:
+            form["CallSid"] = "CA%032d" % rng.randint(0, 4)
+        path = rng.choice(paths)
+        response = client.post(path, data=form, headers=signed(PUBLIC_BASE_URL + path, form))
+        assert response.status_code == 200, (path, form)
+        assert ET.fromstring(response.data).tag == "Response", (path, form)
