@@ -1,4 +1,5 @@
 """`flask ivr call`: walk the 3737 line from a terminal (see ivr/simulator.py)."""
+import secrets
 import shutil
 import subprocess
 from urllib.parse import urlsplit
@@ -43,6 +44,9 @@ def show(turn, play: bool) -> None:
 def call(url, caller, play):
     """Call the line: type keys at each prompt, Enter alone for silence, q to hang up."""
     config = current_app.config
+    if not url and not config["TWILIO_AUTH_TOKEN"]:
+        # In-process, this command plays Twilio: a token of its own lets it sign requests.
+        config["TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
     transport = HttpTransport(url) if url else FlaskTransport(current_app.test_client())
     phone = Caller(transport, config["PUBLIC_BASE_URL"], config["TWILIO_AUTH_TOKEN"],
                    caller=caller)
