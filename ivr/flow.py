@@ -7,7 +7,6 @@ any webhook of a call.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
@@ -73,7 +72,6 @@ class FlowEnv:
     session: Session
     languages: tuple[Language, ...]
     caller: str | None           # the caller's number, E.164, when Twilio gave a usable one
-    now: dt.datetime
     can_queue: Callable[[], bool]  # agents open and the queue not full (asked only when needed)
     speech_languages: frozenset[str]  # languages with a speech recogniser for names
 

@@ -25,7 +25,7 @@ from shared.models import Call
 from shared.models import utcnow
 
 from . import bp
-from . import hours
+from shared import hours
 from .flow import FIRST_STEP
 from .flow import STEPS
 from .flow import FlowEnv
@@ -126,12 +126,11 @@ def flow_env(call: Call) -> FlowEnv:
     languages = catalogue().languages
     speech = frozenset(lang.code for lang in languages if lang.speech) \
         if config["SPEECH_INPUT"] == "twilio" else frozenset()
-    now = utcnow()
 
     def can_queue() -> bool:
         opening = hours.parse(config["OPENING_HOURS"], config["TIMEZONE"])
-        return opening.is_open(now) and queue_length() < config["QUEUE_MAX_SIZE"]
-    return FlowEnv(session=db.session, languages=languages, caller=caller_number(), now=now,
+        return opening.is_open(utcnow()) and queue_length() < config["QUEUE_MAX_SIZE"]
+    return FlowEnv(session=db.session, languages=languages, caller=caller_number(),
                    can_queue=can_queue, speech_languages=speech)
 
 

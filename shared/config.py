@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from . import hours
+
 DEFAULT_OPENING_HOURS = "mon-fri 08:30-16:30"
 
 
@@ -46,6 +48,12 @@ def load_config(instance_path: Path, environ=None) -> dict:
                                             ("PUBLIC_BASE_URL", public_base_url)) if not value]
         if missing:
             raise ConfigError("refusing to start in production without " + ", ".join(missing))
+    opening_hours = environ.get("OPENING_HOURS", DEFAULT_OPENING_HOURS)
+    timezone = environ.get("TIMEZONE", "Africa/Casablanca")
+    try:
+        hours.parse(opening_hours, timezone)
+    except (ValueError, KeyError) as error:
+        raise ConfigError(f"OPENING_HOURS / TIMEZONE: {error}") from None
     return {
         "APP_ENV": "production" if production else "development",
         # A random key in development: sessions do not survive a restart, which is fine there.
@@ -63,8 +71,8 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "RECORDING_RETENTION_DAYS": _int(environ, "RECORDING_RETENTION_DAYS", 365),
         "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),
         "SPEECH_INPUT": environ.get("SPEECH_INPUT", "twilio"),
-        "TIMEZONE": environ.get("TIMEZONE", "Africa/Casablanca"),
-        "OPENING_HOURS": environ.get("OPENING_HOURS", DEFAULT_OPENING_HOURS),
+        "TIMEZONE": timezone,
+        "OPENING_HOURS": opening_hours,
         "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),
         "QUEUE_MAX_SIZE": _int(environ, "QUEUE_MAX_SIZE", 50),
         "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),

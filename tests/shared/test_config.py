@@ -40,3 +40,10 @@ def test_a_malformed_number_is_a_clear_error(tmp_path):
 
 def test_the_health_check_answers(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("environ", [{"OPENING_HOURS": "lundi 8h-16h"},
+                                     {"TIMEZONE": "Mars/Olympus"}])
+def test_unreadable_opening_hours_refuse_to_start(tmp_path, environ):
+    with pytest.raises(ConfigError, match="OPENING_HOURS"):
+        load_config(tmp_path, environ)

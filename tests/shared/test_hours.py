@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from ivr import hours
+from shared import hours
 
 UTC = dt.timezone.utc
 
