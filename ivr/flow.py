@@ -228,6 +228,8 @@ def find_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
 
 def say_confirm_administration(call: Call, env: FlowEnv) -> list[Utterance]:
     admin = administrations.by_code(env.session, call.answers.get("administration", ""))
+    if admin is None:  # deactivated since it was keyed: 2 chooses again
+        return [Prompt("administration_unknown"), Prompt("confirm_choice")]
     language = env.language(call.language)
     # Without a voice of its own (Darija), the name is said as written in the fallback
     # language (Arabic), by that language's voice.
@@ -236,7 +238,8 @@ def say_confirm_administration(call: Call, env: FlowEnv) -> list[Utterance]:
 
 
 def confirm_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits == "1":
+    if heard.digits == "1" and administrations.by_code(env.session,
+                                                       call.answers.get("administration", "")):
         return "confirm_phone" if env.caller else "phone"
     if heard.digits == "2":
         forget(call, "administration")
@@ -308,7 +311,9 @@ def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
     if not answers.get("phone"):
         pending.append("phone")
     if voicemail:
-        pending += ["description"] + ([] if admin else ["administration"])
+        pending.append("description")
+    if admin is None:  # a voicemail, or deactivated during the call: an agent chooses it
+        pending.append("administration")
     case = CaseService(env.session, actor=IVR_ACTOR).file(NewCase(
         kind=kind, administration=admin, channel=Channel.PHONE_IVR, language=call.language,
         citizen=Citizen(phone=answers.get("phone"), cin=answers.get("cin_digits")),

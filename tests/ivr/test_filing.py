@@ -214,3 +214,24 @@ def test_a_late_webhook_for_an_earlier_step_changes_nothing(app, caller):
     turn = caller.post(menu_action, {"Digits": "4"})  # a straggler of the main menu
     assert turn.keys == ["ask_administration"]
     assert call_row(app, caller.call_sid).step == "administration"
+
+
+def test_an_administration_deactivated_during_the_call_loses_nothing(app, caller):
+    from shared.extensions import db
+    from shared.models import Administration
+    to_main_menu(caller, "fr")
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    caller.record(3)
+    with app.app_context():
+        db.session.query(Administration).filter_by(code="201").update({"active": False})
+        db.session.commit()
+    try:
+        turn = caller.record(20)
+        [case] = cases(app)
+        assert digits_read(turn) == case.reference
+        assert case.administration is None and "administration" in case.pending_fields
+    finally:
+        with app.app_context():
+            db.session.query(Administration).filter_by(code="201").update({"active": True})
+            db.session.commit()
