@@ -20,8 +20,9 @@ run: install
 	$(DEV_ENV) $(FLASK) data demo
 	$(DEV_ENV) $(BIN)/gunicorn -w 1 --threads 32 -b $${HOST:-127.0.0.1}:$(PORT) --no-control-socket shared.wsgi:app
 
-## test: install everything and run the tests (again on PostgreSQL when TEST_DATABASE_URL is set)
+## test: install everything, lint, and run the tests (again on PostgreSQL when TEST_DATABASE_URL is set)
 test: install
+	$(BIN)/ruff check shared ivr console tests bench
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again on $${TEST_DATABASE_URL%%://*}"; \

@@ -31,7 +31,6 @@ import itertools
 import json
 import math
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -45,7 +44,6 @@ import wave
 from collections import Counter
 from collections import defaultdict
 from dataclasses import dataclass
-from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 

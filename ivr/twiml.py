@@ -12,7 +12,6 @@ from typing import Union
 from twilio.twiml.voice_response import Gather
 from twilio.twiml.voice_response import VoiceResponse
 
-from .prompts import Language
 from .prompts import PromptCatalogue
 
 log = logging.getLogger(__name__)

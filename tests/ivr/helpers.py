@@ -3,6 +3,7 @@ from shared.extensions import db
 from shared.models import Call
 from shared.models import Case
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 LANGUAGE_KEYS = {"ary": "1", "ar": "2", "fr": "3"}
 KIND_KEYS = {"complaint": "1", "observation": "2", "suggestion": "3"}
@@ -35,11 +36,10 @@ def call_row(app, call_sid):
 
 
 def cases(app):
+    """Every case, with its trail and administration loaded, detached from the session."""
     with app.app_context():
-        found = list(db.session.scalars(select(Case).order_by(Case.id)))
-        for case in found:
-            case.events  # load the trail before the session goes
-            case.administration
+        found = list(db.session.scalars(select(Case).order_by(Case.id).options(
+            selectinload(Case.events), selectinload(Case.administration))))
         db.session.expunge_all()
         return found
 
