@@ -235,3 +235,35 @@ def test_an_administration_deactivated_during_the_call_loses_nothing(app, caller
         with app.app_context():
             db.session.query(Administration).filter_by(code="201").update({"active": True})
             db.session.commit()
+
+
+def test_concurrent_retries_of_the_filing_webhook_file_one_case(app, make_caller):
+    """Twilio retries a slow webhook: the copies may arrive together, on any thread."""
+    import threading
+    from ivr.simulator import FlaskTransport
+    from ivr.simulator import parse
+    caller = make_caller()
+    to_main_menu(caller, "fr")
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    caller.record(3)
+    action = caller.turn.find("Record").get("action")
+    form = {"RecordingSid": "RE" + "5" * 32, "RecordingDuration": "12",
+            "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE5"}
+    form = {**caller.params, **form}
+    headers = {"X-Twilio-Signature": caller.validator.compute_signature(action, form)}
+    answers, barrier = [], threading.Barrier(5)
+
+    def post():
+        transport = FlaskTransport(app.test_client())  # each retry its own HTTP request
+        barrier.wait()
+        answers.append(parse(*transport.post(action, form, headers)))
+    threads = [threading.Thread(target=post) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [turn.status for turn in answers] == [200] * 5
+    assert len({turn.xml for turn in answers}) == 1
+    [case] = cases(app)
+    assert digits_read(answers[0]) == case.reference
