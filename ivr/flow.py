@@ -34,6 +34,7 @@ from .recognition import match_administration
 from .recordings import schedule_fetch
 from .twiml import DigitString
 from .twiml import Keys
+from .twiml import Pause
 from .twiml import Prompt
 from .twiml import Recording
 from .twiml import Spoken
@@ -141,6 +142,14 @@ def kind_of(call: Call) -> CaseKind:
 def current_case(call: Call, env: FlowEnv) -> Case | None:
     reference = call.answers.get("case_ref")
     return CaseService(env.session).find(reference) if reference else None
+
+
+def read_reference(reference: str) -> list[Utterance]:
+    """The reference digit by digit, in the groups a person can hold in mind (3-3-4)."""
+    items: list[Utterance] = []
+    for group in references.grouped(reference):
+        items += [Pause(), DigitString(group)] if items else [DigitString(group)]
+    return items
 
 
 def says(*keys: str) -> Say:
@@ -332,7 +341,7 @@ def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
 
 def say_filed(call: Call, env: FlowEnv) -> list[Utterance]:
     case = current_case(call, env)
-    items: list[Utterance] = [Prompt("case_filed"), DigitString(case.reference, group=3),
+    items: list[Utterance] = [Prompt("case_filed"), *read_reference(case.reference),
                               Prompt("reply_due"), SpokenDate(case.reply_due_on)]
     if case.citizen_phone and identity.is_mobile(case.citizen_phone):
         items.append(Prompt("sms_will_follow"))
@@ -452,7 +461,7 @@ def take_voicemail(call: Call, heard: Heard, env: FlowEnv) -> str:
 
 def say_voicemail_saved(call: Call, env: FlowEnv) -> list[Utterance]:
     case = current_case(call, env)
-    return [Prompt("voicemail_saved"), Prompt("case_filed"), DigitString(case.reference, 3)]
+    return [Prompt("voicemail_saved"), Prompt("case_filed"), *read_reference(case.reference)]
 
 
 STEPS: dict[str, Step] = {step.name: step for step in [

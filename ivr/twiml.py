@@ -33,9 +33,14 @@ class Spoken:
 
 @dataclass(frozen=True)
 class DigitString:
-    """Digits read one at a time (a reference, the end of a phone number), in groups."""
+    """Digits read one at a time (a group of a reference, the end of a phone number)."""
     digits: str
-    group: int = 0  # a short pause after every `group` digits (0: none)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A short silence (between the groups of a reference)."""
+    seconds: int = 1
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class SpokenDate:
     value: dt.date
 
 
-Utterance = Union[Prompt, Spoken, DigitString, Number, SpokenDate]
+Utterance = Union[Prompt, Spoken, DigitString, Pause, Number, SpokenDate]
 MAX_SPOKEN_NUMBER = 31
 
 
@@ -99,10 +104,10 @@ class Voice:
             elif isinstance(item, Spoken):
                 self.spoken(verb, item.text, item.language)
             elif isinstance(item, DigitString):
-                for index, digit in enumerate(item.digits):
-                    if item.group and index and index % item.group == 0:
-                        verb.pause(length=1)
+                for digit in item.digits:
                     self.prompt(verb, f"digit_{digit}", self.language)
+            elif isinstance(item, Pause):
+                verb.pause(length=item.seconds)
             elif isinstance(item, Number):
                 if 1 <= item.value <= MAX_SPOKEN_NUMBER:
                     self.prompt(verb, f"number_{item.value}", self.language)

@@ -17,10 +17,3 @@ def select_locale() -> str:
     if chosen in codes:
         return chosen
     return request.accept_languages.best_match(codes) or codes[-1]
-
-
-def text_direction(code: str) -> str:
-    for language in load_languages():
-        if language.code == code:
-            return language.dir
-    return "ltr"

@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.flow import read_reference
 from ivr.prompts import PROMPTS_DIR
 from ivr.prompts import PromptCatalogue
 from ivr.prompts import catalogue
-from ivr.twiml import DigitString
 from ivr.twiml import Number
 from ivr.twiml import Prompt
 from ivr.twiml import Spoken
@@ -65,10 +65,12 @@ def test_free_text_in_darija_is_said_by_the_arabic_voice_only_as_a_fallback():
     assert render(voice, [Spoken("texte", "fr")])[0][2]["language"] == "fr-FR"
 
 
-def test_digits_are_read_one_by_one_with_a_pause_between_groups():
-    rendered = render(Voice(catalogue(), "ar", url), [DigitString("123456", group=3)])
-    assert [tag for tag, _, _ in rendered] == ["Play"] * 3 + ["Pause"] + ["Play"] * 3
-    assert rendered[0][1].endswith("/ar/digit_1.wav")
+def test_a_reference_is_read_digit_by_digit_in_groups_of_3_3_4():
+    rendered = render(Voice(catalogue(), "ar", url), read_reference("5128043391"))
+    assert [tag for tag, _, _ in rendered] == (
+        ["Play"] * 3 + ["Pause"] + ["Play"] * 3 + ["Pause"] + ["Play"] * 4)
+    assert rendered[0][1].endswith("/ar/digit_5.wav")
+    assert rendered[-1][1].endswith("/ar/digit_1.wav")
 
 
 def test_a_date_is_said_as_day_and_month():
