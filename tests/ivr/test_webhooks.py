@@ -210,3 +210,23 @@ def test_random_garbage_on_every_webhook_never_gets_a_5xx(app, client):
         response = client.post(path, data=form, headers=signed(PUBLIC_BASE_URL + path, form))
         assert response.status_code == 200, (path, form)
         assert ET.fromstring(response.data).tag == "Response", (path, form)
+
+
+def test_the_prompts_twilio_plays_are_served(client):
+    with client.get("/ivr/prompts/ary/welcome.wav") as response:
+        assert response.status_code == 200 and response.mimetype == "audio/wav"
+        assert response.data[:4] == b"RIFF"
+        assert response.headers["Cache-Control"] == "public, max-age=3600"
+    with client.get("/ivr/hold.wav") as response:
+        assert response.data[:4] == b"RIFF"
+
+
+@pytest.mark.parametrize("path", ["/ivr/prompts/ary/nope.wav", "/ivr/prompts/xx/welcome.wav",
+                                  "/ivr/prompts/ary/..%2F..%2Fsetup.wav",
+                                  "/ivr/prompts/..%2Fvoice_prompts/languages.wav"])
+def test_unknown_prompts_are_404_and_nothing_outside_the_folder_is_served(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_media_stream_is_not_plain_http(client):
+    assert client.get("/ivr/media").status_code == 400
