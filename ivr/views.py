@@ -208,7 +208,17 @@ def safely(handler):
     except Exception:
         db.session.rollback()
         log.exception("IVR webhook failed on %s", request.path)
-        return twiml(technical_problem(voice_for(None)))
+        return twiml(technical_problem(voice_for(call_for_apology())))
+
+
+def call_for_apology() -> Call | None:
+    """The call, if it can still be read, so the apology is in the caller's language."""
+    try:
+        sid = call_sid()
+        return db.session.scalar(select(Call).where(Call.call_sid == sid)) if sid else None
+    except Exception:
+        db.session.rollback()
+        return None
 
 
 # -- webhooks -------------------------------------------------------------------------------

@@ -135,7 +135,8 @@ def test_an_error_on_our_side_apologises_in_twiml(app, caller, monkeypatch):
                                       ivr.flow.Keys(1), broken))
     turn = caller.press("1")
     assert turn.status == 200
-    assert turn.keys == ["technical_problem", "goodbye"] and turn.find("Hangup") is not None
+    assert turn.prompts == [("fr", "technical_problem"), ("fr", "goodbye")]
+    assert turn.find("Hangup") is not None
 
 
 # -- status callbacks ---------------------------------------------------------------------
