@@ -345,6 +345,8 @@ def queue_done():
         if call is None:
             return twiml(technical_problem(voice_for(None)))
         if result in ("bridged", "hangup"):
+            if result == "hangup":  # the caller gave up waiting: the line's key figure
+                call.outcome = "abandoned_in_queue"
             db.session.commit()
             response = VoiceResponse()
             response.hangup()

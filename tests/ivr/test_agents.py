@@ -58,6 +58,16 @@ def test_a_bridged_call_simply_ends(app, caller):
     to_main_menu(caller, "fr")
     caller.press("0")
     assert caller.queue_result("bridged").find("Hangup") is not None
+    caller.hang_up()
+    assert call_row(app, caller.call_sid).outcome == "agent"
+
+
+def test_a_caller_who_gives_up_waiting_is_counted_as_abandoned_in_the_queue(app, caller):
+    to_main_menu(caller, "fr")
+    caller.press("0")
+    caller.queue_result("hangup")
+    caller.hang_up()
+    assert call_row(app, caller.call_sid).outcome == "abandoned_in_queue"
 
 
 def test_after_hours_a_voicemail_is_filed_as_a_case_for_an_agent(app, caller, config):
