@@ -532,7 +532,8 @@ class Bench:
         finally:
             self._hang_up(call)
 
-    def follow_up_call(self, transport, phone: str, index: int, reference: str) -> None:
+    def follow_up_call(self, transport, phone: str, index: int, reference: str) -> str:
+        """Follow up `reference` from the phone that filed it; returns the reference."""
         language, language_key = LANGUAGE_KEYS[(index + 1) % 3]
         call = self.caller(transport, phone)
         try:
@@ -543,6 +544,7 @@ class Bench:
             expect(call.press(reference), "hangup", "status_received", "goodbye")
         finally:
             self._hang_up(call)
+        return reference
 
     def _hang_up(self, call: Caller) -> None:
         """Twilio's status callback closes every call, whatever happened in it."""
@@ -555,26 +557,23 @@ class Bench:
         expect_ok(turn, "status callback")
 
     def run_one(self, transport, phone: str, index: int, follow_up: bool, timed: bool) -> None:
+        reference = self.measured("file", timed, self.file_call, transport, phone, index)
+        if reference is None or not follow_up or self.stop.is_set():
+            return
+        self.measured("follow_up", timed, self.follow_up_call, transport, phone, index, reference)
+
+    def measured(self, kind: str, timed: bool, call, *args) -> str | None:
+        """Run one call, record its result and duration; its reference, or None if it failed."""
         started = time.perf_counter()
         try:
-            reference = self.file_call(transport, phone, index)
+            reference = call(*args)
         except Exception as exc:
-            self.results.append(CallResult("file", False, time.perf_counter() - started,
+            self.results.append(CallResult(kind, False, time.perf_counter() - started,
                                            describe(exc), timed=timed))
-            return
-        self.results.append(CallResult("file", True, time.perf_counter() - started,
+            return None
+        self.results.append(CallResult(kind, True, time.perf_counter() - started,
                                        reference=reference, timed=timed))
-        if not follow_up or self.stop.is_set():
-            return
-        started = time.perf_counter()
-        try:
-            self.follow_up_call(transport, phone, index, reference)
-        except Exception as exc:
-            self.results.append(CallResult("follow_up", False, time.perf_counter() - started,
-                                           describe(exc), timed=timed))
-            return
-        self.results.append(CallResult("follow_up", True, time.perf_counter() - started,
-                                       reference=reference, timed=timed))
+        return reference
 
     def worker(self, number: int, server_url: str) -> None:
         transport = TimedTransport(HttpTransport(server_url, timeout=self.args.timeout),
