@@ -111,28 +111,33 @@ def run_one(app) -> bool:
             handler(app, **args)
         except Exception as exc:
             session.rollback()
-            item = session.get(Job, job_id)
-            item.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
-            waiting = isinstance(exc, RetryLater)
-            if waiting:
-                # Waiting is not failing: it does not use up an attempt, but it does not
-                # wait forever either (a status callback that never came).
-                item.attempts -= 1
-            too_old = utcnow() - item.created_at > RETRY_LATER_MAX_AGE
-            if (item.attempts >= item.max_attempts and not waiting) or (waiting and too_old):
-                item.state, item.finished_at = JobState.FAILED, utcnow()
-                log.error("job %s #%s failed for good: %s", item.name, item.id, item.last_error)
-            elif waiting:
-                item.state, item.run_after = JobState.PENDING, utcnow() + RETRY_LATER_DELAY
-            else:
-                item.state, item.run_after = JobState.PENDING, utcnow() + backoff(item.attempts)
-                log.warning("job %s #%s failed (attempt %s), retried later: %s",
-                            item.name, item.id, item.attempts, item.last_error)
+            _after_failure(session.get(Job, job_id), exc)
         else:
             item = session.get(Job, job_id)
             item.state, item.finished_at, item.last_error = JobState.DONE, utcnow(), None
         session.commit()
         return True
+
+
+def _after_failure(item: Job, exc: Exception) -> None:
+    """Schedule the job again, or give it up: a RetryLater waits without using an attempt,
+    but not forever (a status callback that never came); a failure backs off."""
+    item.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    if isinstance(exc, RetryLater):
+        item.attempts -= 1
+        give_up = utcnow() - item.created_at > RETRY_LATER_MAX_AGE
+        delay = RETRY_LATER_DELAY
+    else:
+        give_up = item.attempts >= item.max_attempts
+        delay = backoff(item.attempts)
+    if give_up:
+        item.state, item.finished_at = JobState.FAILED, utcnow()
+        log.error("job %s #%s failed for good: %s", item.name, item.id, item.last_error)
+    else:
+        item.state, item.run_after = JobState.PENDING, utcnow() + delay
+        level = logging.INFO if isinstance(exc, RetryLater) else logging.WARNING
+        log.log(level, "job %s #%s not done (attempt %s), tried again later: %s",
+                item.name, item.id, item.attempts, item.last_error)
 
 
 def run_pending(app, limit: int = 1000) -> int:
