@@ -484,10 +484,7 @@ def next_after_status(call: Call, env: FlowEnv) -> str:
         return "reply_not_spoken"
     if reply_voice(case, env) is None:
         return "reply_too_long"
-    if case.rating is not None:
-        notice(call, "rating_already_given")
-        return "reopen_offer"
-    return "rating"
+    return "rating" if case.rating is None else "already_rated"
 
 
 def rate_answer(call: Call, heard: Heard, env: FlowEnv) -> str:
@@ -582,6 +579,8 @@ STEPS: dict[str, Step] = {step.name: step for step in [
     Step("check_limit", says("check_limit_reached", "offer_agent"), Keys(1), agent_if_zero),
     Step("case_limit", says("case_limit_reached", "offer_agent"), Keys(1), agent_if_zero),
     Step("reopen_offer", says("offer_reopen"), Keys(1, timeout=5), offer_reopen),
+    Step("already_rated", says("rating_already_given", "offer_reopen"), Keys(1, timeout=5),
+         offer_reopen),
     Step("reopened", say_reopened, then="goodbye"),
     Step("agent", says("agent_connecting"), end="enqueue"),
     Step("agent_unavailable", says("agent_unavailable", "offer_voicemail_or_callback"), Keys(1),
