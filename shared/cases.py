@@ -235,6 +235,7 @@ class CaseService:
         if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
             raise InvalidCase("a rating is a whole number from 1 to 5")
         self.lock(case)  # of two calls rating at once, the second sees the first's rating
+        next_status("rate", case.status)  # IllegalTransition before there is an answer
         if case.rating is not None:
             raise AlreadyRated("this answer has already been rated")
         self._move(case, "rate", note, {"rating": rating})

@@ -4,7 +4,6 @@ from sqlalchemy import select
 from shared.extensions import db
 from shared.models import CallbackRequest
 from tests.ivr.helpers import call_row
-from tests.ivr.helpers import cases
 from tests.ivr.helpers import to_main_menu
 
 CLOSED_HOURS = "mon-sun 00:00-00:01"
