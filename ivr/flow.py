@@ -29,11 +29,11 @@ from shared.models import CallerPreference
 from shared.models import Case
 from shared.models import utcnow
 from shared.sms import schedule_filed_sms
-from shared.upsert import upsert
 from shared.states import FINAL
 from shared.types import CaseKind
 from shared.types import CaseStatus
 from shared.types import Channel
+from shared.upsert import upsert
 
 from .long_text import say_chunks
 from .prompts import Language
@@ -435,16 +435,17 @@ def has_reply(case: Case) -> bool:
     return bool(case.reply) and case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED)
 
 
-def reply_voice(case: Case, env: FlowEnv) -> str | None:
-    """The language whose voice reads the case's reply, or None when it cannot be read on
-    the phone (a language without a voice, such as Darija, or too long a reply)."""
+def unreadable_reply(case: Case, env: FlowEnv) -> str | None:
+    """Why the case's reply cannot be read on the phone, as the step that says so:
+    "reply_not_spoken" (its language has no voice, e.g. Darija) or "reply_too_long";
+    None when a voice can read it."""
     language = env.language(case.reply_language or "")
     if language is None or not language.say:
-        return None
+        return "reply_not_spoken"
     if len(case.reply) > MAX_SPOKEN_REPLY_CHARS \
             or len(say_chunks(case.reply)) > MAX_SPOKEN_REPLY_CHUNKS:
-        return None
-    return language.code
+        return "reply_too_long"
+    return None
 
 
 def say_redirection(case: Case, call: Call, env: FlowEnv) -> list[Utterance]:
@@ -466,8 +467,8 @@ def say_case_status(call: Call, env: FlowEnv) -> list[Utterance]:
         items += [Prompt("reply_due"), SpokenDate(case.reply_due_on)]
     if case.status is CaseStatus.NOT_COMPETENT:
         items += say_redirection(case, call, env)
-    if has_reply(case) and reply_voice(case, env):
-        items += [Prompt("reply_intro"), Spoken(case.reply, reply_voice(case, env))]
+    if has_reply(case) and unreadable_reply(case, env) is None:
+        items += [Prompt("reply_intro"), Spoken(case.reply, case.reply_language)]
     return items
 
 
@@ -479,12 +480,8 @@ def next_after_status(call: Call, env: FlowEnv) -> str:
         return "agent_offer"
     if not has_reply(case):
         return "goodbye"
-    language = env.language(case.reply_language or "")
-    if language is None or not language.say:
-        return "reply_not_spoken"
-    if reply_voice(case, env) is None:
-        return "reply_too_long"
-    return "rating" if case.rating is None else "already_rated"
+    return unreadable_reply(case, env) \
+        or ("rating" if case.rating is None else "already_rated")
 
 
 def rate_answer(call: Call, heard: Heard, env: FlowEnv) -> str:

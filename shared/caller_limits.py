@@ -44,7 +44,9 @@ def count(session: Session, phone: str, counter: str, clock=utcnow) -> int:
 
 
 def add(session: Session, phone: str, counter: str, clock=utcnow) -> int:
-    """Count one more `counter` for `phone` today; returns the new count."""
+    """Count one more `counter` for `phone` today; returns the new count. Earlier days'
+    counters (phone numbers: personal data) go at the same time: no cron needed."""
+    purge(session, before=today(clock))
     statement = upsert(session, CallerCounter,
                        {"phone": phone, "day": today(clock), "counter": counter, "count": 1},
                        conflict_on=["phone", "day", "counter"],
@@ -53,6 +55,7 @@ def add(session: Session, phone: str, counter: str, clock=utcnow) -> int:
 
 
 def purge(session: Session, before: dt.date) -> int:
-    """Delete the counters of days before `before` (they only matter on their day)."""
+    """Delete the counters of days before `before` (they only matter on their day; the
+    index on `day` keeps this cheap when there is nothing to delete)."""
     result = session.execute(CallerCounter.__table__.delete().where(CallerCounter.day < before))
     return result.rowcount
