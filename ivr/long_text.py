@@ -1,499 +1,56 @@
-"""The 3737 call flow as data: a table of steps, each with what it says, what it listens
-for and a transition function returning the next step's name. No Flask in here: the
-step engine (ivr/engine.py) renders steps as TwiML and apply transitions.
-
-Per-call state lives on the Call row (step, retries, answers), so any process can serve
-any webhook of a call.
-"""
+"""Cutting a long text for <Say>: Twilio's Polly voices take at most 3,000 bytes (UTF-8) per
+<Say>, so a reply is said as several <Say>, cut at sentence breaks (then between words)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import re
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+SAY_MAX_BYTES = 3000
+# After . ! ? … and the Arabic question mark and full stop; a line break is a break too.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?…؟۔])\s+|\s*\n\s*")
 
-from shared import administrations
-from shared import identity
-from shared import references
-from shared.cases import CaseService
-from shared.cases import Citizen
-from shared.cases import NewCase
-from shared.models import Call
-from shared.sms import schedule_filed_sms
-from shared.models import CallbackRequest
-from shared.models import CallerPreference
-from shared.models import Case
-from shared.states import FINAL
-from shared.types import CaseKind
-from shared.types import CaseStatus
-from shared.types import Channel
 
-from .prompts import Language
-from .recognition import match_administration
-from .recordings import schedule_fetch
-from .twiml import DigitString
-from .twiml import Keys
-from .twiml import Pause
-from .twiml import Prompt
-from .twiml import Recording
-from .twiml import Spoken
-from .twiml import SpokenDate
-from .twiml import Utterance
+def size(text: str) -> int:
+    return len(text.encode("utf-8"))
 
-MAX_TRIES = 3            # no input or a wrong key, per step, before a graceful exit
-MAX_LAST4_FAILURES = 5   # wrong last-4 digits per call before goodbye (no guessing)
-NAME_MAX_SECONDS = 15
-DESCRIPTION_MAX_SECONDS = 120
-KINDS = {"1": CaseKind.COMPLAINT, "2": CaseKind.OBSERVATION, "3": CaseKind.SUGGESTION}
-IVR_ACTOR = "ivr"
 
-
-@dataclass(frozen=True)
-class Heard:
-    """What Twilio posted back after a step: keys, speech or a recording."""
-    digits: str | None = None
-    speech: str | None = None
-    recording_url: str | None = None
-    recording_sid: str | None = None
-    recording_duration: int = 0
-
-    @property
-    def recorded(self) -> bool:
-        return bool(self.recording_url) and self.recording_duration > 0
-
-    @property
-    def nothing(self) -> bool:
-        return not self.digits and not self.speech and not self.recorded
-
-
-@dataclass
-class FlowEnv:
-    """What transitions may use besides the call: the database and the facts of the moment."""
-    session: Session
-    languages: tuple[Language, ...]
-    caller: str | None           # the caller's number, E.164, when Twilio gave a usable one
-    can_queue: Callable[[], bool]  # agents open and the queue not full (asked only when needed)
-    speech_languages: frozenset[str]  # languages with a speech recogniser for names
-
-    def language(self, code: str) -> Language | None:
-        return next((lang for lang in self.languages if lang.code == code), None)
-
-
-Say = Callable[[Call, FlowEnv], list[Utterance]]
-Next = Callable[[Call, Heard, FlowEnv], str]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the flow. `listen` None: say, then go on to `then` (or `end`)."""
-    name: str
-    say: Say
-    listen: Keys | Recording | None = None
-    next: Next | None = None
-    then: str | Callable[[Call, FlowEnv], str] | None = None
-    end: str | None = None  # "hangup" or "enqueue"
-
-
-# -- helpers --------------------------------------------------------------------------------
-def remember(call: Call, **values) -> None:
-    """Store answers (a new dict, so SQLAlchemy sees the JSON change)."""
-    call.answers = {**(call.answers or {}), **values}
-
-
-def forget(call: Call, *names: str) -> None:
-    if any(name in (call.answers or {}) for name in names):
-        call.answers = {k: v for k, v in call.answers.items() if k not in names}
-
-
-def notice(call: Call, key: str) -> None:
-    """A prompt said once before the next step's own (e.g. "this choice is not valid")."""
-    remember(call, notice=key)
-
-
-def retry(call: Call, env: FlowEnv, key: str | None = None, give_up: str | None = None) -> str:
-    """Ask the same step again with a notice, or give up after MAX_TRIES."""
-    call.retries += 1
-    if call.retries >= MAX_TRIES:
-        return give_up or agent_or_fallback(call, env)
-    notice(call, key or "invalid_choice")
-    return call.step
-
-
-def heard_nothing(call: Call, env: FlowEnv, give_up: str | None = None) -> str:
-    return retry(call, env, "no_input", give_up)
-
-
-def again(call: Call) -> str:
-    """The same step once more at the caller's wish (9, 1 to repeat): not a failure."""
-    call.retries = 0
-    return call.step
-
-
-def agent_or_fallback(call: Call, env: FlowEnv) -> str:
-    """Queue for an agent when one can answer; otherwise voicemail or callback."""
-    return "agent" if env.can_queue() else "agent_unavailable"
-
-
-def kind_of(call: Call) -> CaseKind:
-    return CaseKind(call.answers.get("kind", CaseKind.COMPLAINT.value))
-
-
-def current_case(call: Call, env: FlowEnv) -> Case | None:
-    reference = call.answers.get("case_ref")
-    return CaseService(env.session).find(reference) if reference else None
-
-
-def read_reference(reference: str) -> list[Utterance]:
-    """The reference digit by digit, in the groups a person can hold in mind (3-3-4)."""
-    items: list[Utterance] = []
-    for group in references.grouped(reference):
-        items += [Pause(), DigitString(group)] if items else [DigitString(group)]
-    return items
-
-
-def says(*keys: str) -> Say:
-    return lambda call, env: [Prompt(key) for key in keys]
-
-
-# -- language -------------------------------------------------------------------------------
-def preferred_language(session: Session, caller: str | None) -> str | None:
-    if not caller:
-        return None
-    return session.scalar(select(CallerPreference.language)
-                          .where(CallerPreference.phone == caller))
-
-
-def save_preference(session: Session, caller: str | None, language: str) -> None:
-    if not caller:
-        return
-    preference = session.scalar(select(CallerPreference).where(CallerPreference.phone == caller))
-    if preference is None:
-        session.add(CallerPreference(phone=caller, language=language))
-    else:
-        preference.language = language
-
-
-def say_language_menu(call: Call, env: FlowEnv) -> list[Utterance]:
-    preferred = call.answers.get("preferred_language")
-    items: list[Utterance] = []
-    if not call.answers.get("welcomed"):
-        items.append(Prompt("welcome", preferred or env.languages[0].code))
-    if preferred:
-        items.append(Prompt("language_keep", preferred))
-    items += [Prompt("language_option", lang.code) for lang in env.languages]
-    return items
-
-
-def pick_language(call: Call, heard: Heard, env: FlowEnv) -> str:
-    remember(call, welcomed=True)
-    chosen = next((lang.code for lang in env.languages if lang.keypad == heard.digits), None)
-    preferred = call.answers.get("preferred_language")
-    if chosen is None and heard.digits == "#" and preferred:
-        chosen = preferred
-    if chosen is None:
-        # Until one is chosen, the call goes on in the caller's last language or the first
-        # (an agent, or voicemail, after three failures).
-        call.language = call.language or preferred or env.languages[0].code
-        return heard_nothing(call, env) if heard.nothing else retry(call, env)
-    call.language = chosen
-    save_preference(env.session, env.caller, chosen)
-    return "main_menu"
-
-
-# -- main menu ------------------------------------------------------------------------------
-def pick_service(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits in KINDS:
-        remember(call, kind=KINDS[heard.digits].value)
-        return "administration"
-    if heard.digits == "4":
-        return "reference"
-    if heard.digits == "0":
-        return agent_or_fallback(call, env)
-    if heard.digits == "9":
-        return again(call)
-    return heard_nothing(call, env) if heard.nothing else retry(call, env)
-
-
-# -- administration -------------------------------------------------------------------------
-def say_ask_administration(call: Call, env: FlowEnv) -> list[Utterance]:
-    spoken = call.language in env.speech_languages
-    return [Prompt("ask_administration" if spoken else "ask_administration_keypad")]
-
-
-def find_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
-    admin = None
-    if heard.digits:
-        admin = administrations.by_code(env.session, heard.digits)
-    elif heard.speech and call.language in env.speech_languages:
-        admin = match_administration(env.session, heard.speech, call.language)
-    elif heard.nothing:
-        return heard_nothing(call, env)
-    if admin is None:
-        return retry(call, env, "administration_unknown")
-    remember(call, administration=admin.code)
-    return "confirm_administration"
-
-
-def say_confirm_administration(call: Call, env: FlowEnv) -> list[Utterance]:
-    admin = administrations.by_code(env.session, call.answers.get("administration", ""))
-    if admin is None:  # deactivated since it was keyed: 2 chooses again
-        return [Prompt("administration_unknown"), Prompt("confirm_choice")]
-    language = env.language(call.language)
-    # Without a voice of its own (Darija), the name is said as written in the fallback
-    # language (Arabic), by that language's voice.
-    spoken = language.code if language.say or not language.fallback else language.fallback
-    return [Prompt("you_chose"), Spoken(admin.name(spoken), spoken), Prompt("confirm_choice")]
-
-
-def confirm_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits == "1" and administrations.by_code(env.session,
-                                                       call.answers.get("administration", "")):
-        return "confirm_phone" if env.caller else "phone"
-    if heard.digits == "2":
-        forget(call, "administration")
-        return "administration"
-    return heard_nothing(call, env) if heard.nothing else retry(call, env)
-
-
-# -- identity -------------------------------------------------------------------------------
-def say_confirm_phone(call: Call, env: FlowEnv) -> list[Utterance]:
-    return [Prompt("phone_ends_with"), DigitString(identity.last_digits(env.caller, 4)),
-            Prompt("confirm_phone")]
-
-
-def confirm_phone(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits == "1":
-        remember(call, phone=env.caller)
-        return "name"
-    if heard.digits == "2":
-        return "phone"
-    return heard_nothing(call, env) if heard.nothing else retry(call, env)
-
-
-def take_phone(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.nothing:
-        return heard_nothing(call, env, give_up="name")
-    try:
-        remember(call, phone=identity.normalise_phone(heard.digits or ""))
-    except identity.InvalidIdentity:
-        return retry(call, env, "phone_invalid", give_up="name")  # an agent completes it
-    return "name"
-
-
-def take_name(call: Call, heard: Heard, env: FlowEnv) -> str:
-    after = "cin" if kind_of(call) is CaseKind.COMPLAINT else "description"
-    if not heard.recorded:
-        return heard_nothing(call, env, give_up=after)  # an agent asks the name later
-    remember(call, name_recording={"sid": heard.recording_sid, "url": heard.recording_url})
-    return after
-
-
-def take_cin(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if not heard.digits:  # "#" alone (or nothing): an agent completes it later
-        return "description"
-    try:
-        remember(call, cin_digits=identity.normalise_cin_digits(heard.digits))
-    except identity.InvalidIdentity:
-        return retry(call, env, "cin_invalid", give_up="description")
-    return "description"
-
-
-# -- description and filing -----------------------------------------------------------------
-def take_description(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if not heard.recorded:
-        return retry(call, env, "description_missing")
-    remember(call, description_recording={"sid": heard.recording_sid,
-                                          "url": heard.recording_url})
-    file_case(call, env)
-    return "filed"
-
-
-def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
-    """File the call's case (once per call, whatever Twilio replays)."""
-    answers = call.answers
-    admin = administrations.by_code(env.session, answers.get("administration", ""))
-    kind = kind_of(call)
-    pending = ["name"]  # the name is a recording until an agent writes it down
-    if kind is CaseKind.COMPLAINT:
-        pending.append("cin")  # the letters of a CIN cannot be keyed on a phone
-    if not answers.get("phone"):
-        pending.append("phone")
-    if voicemail:
-        pending.append("description")
-    if admin is None:  # a voicemail, or deactivated during the call: an agent chooses it
-        pending.append("administration")
-    case = CaseService(env.session, actor=IVR_ACTOR).file(NewCase(
-        kind=kind, administration=admin, channel=Channel.PHONE_IVR, language=call.language,
-        citizen=Citizen(phone=answers.get("phone"), cin=answers.get("cin_digits")),
-        pending_fields=pending, idempotency_key=f"call:{call.call_sid}",
-        note="voicemail" if voicemail else None))
-    call.case_id = case.id
-    call.outcome = "voicemail" if voicemail else "filed"
-    remember(call, case_ref=case.reference)
-    forget(call, "cin_digits")  # kept on the case only: personal data is not copied around
-    schedule_filed_sms(env.session, case)
-    for purpose in ("name", "description"):
-        recording = answers.get(f"{purpose}_recording") or {}
-        schedule_fetch(env.session, call.call_sid, recording.get("sid"), recording.get("url"))
-    return case
-
-
-def say_filed(call: Call, env: FlowEnv) -> list[Utterance]:
-    case = current_case(call, env)
-    items: list[Utterance] = [Prompt("case_filed"), *read_reference(case.reference),
-                              Prompt("reply_due"), SpokenDate(case.reply_due_on)]
-    if case.citizen_phone and identity.is_mobile(case.citizen_phone):
-        items.append(Prompt("sms_will_follow"))
-    return items + [Prompt("repeat_reference")]
-
-
-def after_filed(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits == "1":
-        return again(call)
-    return "goodbye"
-
-
-# -- follow-up ------------------------------------------------------------------------------
-def find_case(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.nothing:
-        return heard_nothing(call, env)
-    if not references.is_valid(heard.digits or ""):
-        return retry(call, env, "reference_invalid")  # caught before any lookup
-    case = CaseService(env.session).find(heard.digits)
-    if case is None:
-        return retry(call, env, "reference_unknown")
-    remember(call, case_ref=case.reference)
-    call.outcome = "followed_up"
-    if env.caller and case.citizen_phone == env.caller:
-        return "case_status"
-    return "verify_phone"
-
-
-def verify_phone(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.nothing:
-        return heard_nothing(call, env, give_up="goodbye")
-    case = current_case(call, env)
-    expected = identity.last_digits(case.citizen_phone, 4) if case else ""
-    if expected and heard.digits == expected:
-        return "case_status"
-    failures = call.answers.get("last4_failures", 0) + 1
-    remember(call, last4_failures=failures)
-    if failures >= MAX_LAST4_FAILURES:
-        notice(call, "too_many_attempts")
-        return "goodbye"
-    notice(call, "phone_last4_wrong")
-    return again(call)  # wrong digits are counted per call by last4_failures
-
-
-def has_reply(case: Case) -> bool:
-    return bool(case.reply) and case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED)
-
-
-def say_case_status(call: Call, env: FlowEnv) -> list[Utterance]:
-    case = current_case(call, env)
-    items: list[Utterance] = [Prompt(f"status_{case.status.value}")]
-    if case.status not in FINAL and case.status is not CaseStatus.ANSWERED:
-        items += [Prompt("reply_due"), SpokenDate(case.reply_due_on)]
-    if has_reply(case):
-        language = env.language(case.reply_language or "")
-        if language is not None and language.say:
-            items += [Prompt("reply_intro"), Spoken(case.reply, language.code)]
+def say_chunks(text: str, max_bytes: int = SAY_MAX_BYTES) -> list[str]:
+    """`text` as pieces of at most `max_bytes` bytes, each ending at a sentence break when
+    one exists (between words otherwise, or between characters in a giant word)."""
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(text, max_bytes):
+        joined = f"{current} {piece}" if current else piece
+        if size(joined) <= max_bytes:
+            current = joined
         else:
-            items.append(Prompt("reply_not_spoken"))
-    return items
+            chunks.append(current)
+            current = piece
+    if current:
+        chunks.append(current)
+    return chunks
 
 
-def next_after_status(call: Call, env: FlowEnv) -> str:
-    case = current_case(call, env)
-    return "rating" if case is not None and has_reply(case) else "goodbye"
+def _pieces(text: str, max_bytes: int) -> list[str]:
+    """Sentences; one longer than `max_bytes` becomes its words (or slices of a word)."""
+    pieces: list[str] = []
+    for sentence in filter(None, (s.strip() for s in SENTENCE_BREAK.split(text))):
+        if size(sentence) <= max_bytes:
+            pieces.append(sentence)
+            continue
+        for word in sentence.split():
+            while size(word) > max_bytes:
+                cut = _fitting_prefix(word, max_bytes)
+                pieces.append(word[:cut])
+                word = word[cut:]
+            pieces.append(word)
+    return pieces
 
 
-def rate_answer(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits in {"1", "2", "3", "4", "5"}:
-        CaseService(env.session, actor=IVR_ACTOR).rate(current_case(call, env), int(heard.digits))
-        notice(call, "rating_thanks")
-        return "reopen_offer"
-    if heard.digits == "0":
-        return agent_or_fallback(call, env)
-    return heard_nothing(call, env, "reopen_offer") if heard.nothing \
-        else retry(call, env, give_up="reopen_offer")
-
-
-def offer_reopen(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits == "9":
-        CaseService(env.session, actor=IVR_ACTOR).reopen(current_case(call, env),
-                                                          note="reopened by phone")
-        return "reopened"
-    return "goodbye"
-
-
-def say_reopened(call: Call, env: FlowEnv) -> list[Utterance]:
-    case = current_case(call, env)
-    return [Prompt("reopened"), Prompt("reply_due"), SpokenDate(case.reply_due_on)]
-
-
-# -- agents, voicemail, callback ------------------------------------------------------------
-def choose_fallback(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits == "1":
-        return "voicemail"
-    if heard.digits == "2":
-        if not env.caller:
-            return "voicemail"  # no number to call back: a message still reaches an agent
-        if env.session.scalar(select(CallbackRequest)
-                              .where(CallbackRequest.call_sid == call.call_sid)) is None:
-            env.session.add(CallbackRequest(phone=env.caller, language=call.language,
-                                            call_sid=call.call_sid))
-        call.outcome = "callback"
-        return "callback_saved"
-    return heard_nothing(call, env, "goodbye") if heard.nothing \
-        else retry(call, env, give_up="goodbye")
-
-
-def take_voicemail(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if not heard.recorded:
-        return retry(call, env, "description_missing", give_up="goodbye")
-    remember(call, description_recording={"sid": heard.recording_sid,
-                                          "url": heard.recording_url})
-    file_case(call, env, voicemail=True)
-    return "voicemail_saved"
-
-
-def say_voicemail_saved(call: Call, env: FlowEnv) -> list[Utterance]:
-    case = current_case(call, env)
-    return [Prompt("voicemail_saved"), Prompt("case_filed"), *read_reference(case.reference)]
-
-
-STEPS: dict[str, Step] = {step.name: step for step in [
-    Step("language", say_language_menu, Keys(1), pick_language),
-    Step("main_menu", says("main_menu"), Keys(1), pick_service),
-    Step("administration", say_ask_administration,
-         Keys(num_digits=None, finish_on_key="#", timeout=8, speech=True), find_administration),
-    Step("confirm_administration", say_confirm_administration, Keys(1), confirm_administration),
-    Step("confirm_phone", say_confirm_phone, Keys(1), confirm_phone),
-    Step("phone", says("ask_phone"), Keys(num_digits=None, finish_on_key="#", timeout=10),
-         take_phone),
-    Step("name", says("ask_name"), Recording(NAME_MAX_SECONDS, timeout=3), take_name),
-    Step("cin", says("ask_cin"),
-         Keys(num_digits=None, finish_on_key="#", timeout=10, action_on_empty=True), take_cin),
-    Step("description", says("ask_description"), Recording(DESCRIPTION_MAX_SECONDS, timeout=5),
-         take_description),
-    Step("filed", say_filed, Keys(1, timeout=5), after_filed),
-    Step("reference", says("ask_reference"),
-         Keys(num_digits=None, finish_on_key="#", timeout=10), find_case),
-    Step("verify_phone", says("ask_phone_last4"),
-         Keys(num_digits=4, finish_on_key="#", timeout=10), verify_phone),
-    Step("case_status", say_case_status, then=next_after_status),
-    Step("rating", says("ask_rating"), Keys(1), rate_answer),
-    Step("reopen_offer", says("offer_reopen"), Keys(1, timeout=5), offer_reopen),
-    Step("reopened", say_reopened, then="goodbye"),
-    Step("agent", says("agent_connecting"), end="enqueue"),
-    Step("agent_unavailable", says("agent_unavailable", "offer_voicemail_or_callback"), Keys(1),
-         choose_fallback),
-    Step("voicemail", says("ask_voicemail"), Recording(DESCRIPTION_MAX_SECONDS, timeout=5),
-         take_voicemail),
-    Step("voicemail_saved", say_voicemail_saved, then="goodbye"),
-    Step("callback_saved", says("callback_saved"), then="goodbye"),
-    Step("goodbye", says("goodbye"), end="hangup"),
-]}
-FIRST_STEP = "language"
+def _fitting_prefix(word: str, max_bytes: int) -> int:
+    """The number of characters of `word` that fit in `max_bytes` bytes."""
+    used = 0
+    for index, char in enumerate(word):
+        used += size(char)
+        if used > max_bytes:
+            return max(index, 1)
+    return len(word)

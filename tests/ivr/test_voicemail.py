@@ -89,3 +89,18 @@ def test_a_voicemail_without_caller_id_leaves_the_phone_to_an_agent(app, make_ca
     [case] = cases(app)
     assert case.citizen_phone is None and "phone" in case.pending_fields
     assert digits_read(turn) == case.reference and sms_jobs(app) == []
+
+
+def test_a_voicemail_reference_is_never_read_unless_stored(app, caller, config, monkeypatch):
+    config(OPENING_HOURS=CLOSED_HOURS)
+    to_main_menu(caller, "fr")
+    caller.press("0")
+    caller.press("1")
+
+    def failing_commit():
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(db.session, "commit", failing_commit)
+    turn = caller.record(40)
+    monkeypatch.undo()
+    assert turn.keys == ["technical_problem", "goodbye"] and digits_read(turn, "goodbye") == ""
+    assert cases(app) == [] and sms_jobs(app) == []
