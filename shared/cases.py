@@ -273,12 +273,15 @@ class CaseService:
                 fields["kind"] = CaseKind(fields["kind"])
             except ValueError:
                 raise InvalidCase("kind must be complaint, observation or suggestion") from None
+        for name in ("citizen_phone", "citizen_cin"):
+            if fields.get(name) is not None and not isinstance(fields[name], str):
+                raise InvalidCase(f"{name.removeprefix('citizen_')} must be text")
         try:
             if fields.get("citizen_phone"):
                 fields["citizen_phone"] = identity.normalise_phone(fields["citizen_phone"])
             if fields.get("citizen_cin"):
                 cin = fields["citizen_cin"]
-                fields["citizen_cin"] = identity.normalise_cin_digits(cin) \
+                fields["citizen_cin"] = identity.normalise_cin_digits(cin.strip()) \
                     if cin.strip().isdigit() else identity.normalise_cin(cin)
         except identity.InvalidIdentity as error:
             raise InvalidCase(str(error)) from None

@@ -504,7 +504,8 @@ def test_complete_refuses_an_invalid_kind(session, admin, kind):
 
 
 @pytest.mark.parametrize("fields", [{"citizen_phone": "12"}, {"citizen_cin": "ABC1"},
-                                    {"citizen_cin": "1234567"}])
+                                    {"citizen_cin": "1234567"}, {"citizen_cin": 123456},
+                                    {"citizen_phone": 612345678}])
 def test_complete_refuses_an_invalid_identity(session, admin, fields):
     case = file_case(session, admin, citizen=Citizen())
     with pytest.raises(InvalidCase):
@@ -516,6 +517,8 @@ def test_complete_normalises_an_identity(session, admin):
     case = file_case(session, admin, citizen=Citizen())
     CaseService(session).complete(case, citizen_phone="0612345678", citizen_cin="be 654321")
     assert (case.citizen_phone, case.citizen_cin) == ("+212612345678", "BE654321")
+    CaseService(session).complete(case, citizen_cin=" 654321 ")  # keyed digits only
+    assert case.citizen_cin == "654321"
 
 
 # -- closing towards another administration --------------------------------------------------
