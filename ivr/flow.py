@@ -14,21 +14,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared import administrations
+from shared import caller_limits
 from shared import identity
 from shared import references
+from shared.caller_limits import CallerLimits
 from shared.cases import CaseService
 from shared.cases import Citizen
 from shared.cases import NewCase
+from shared.errors import AlreadyRated
+from shared.models import Administration
 from shared.models import Call
-from shared.sms import schedule_filed_sms
 from shared.models import CallbackRequest
 from shared.models import CallerPreference
 from shared.models import Case
+from shared.models import utcnow
+from shared.sms import schedule_filed_sms
 from shared.states import FINAL
 from shared.types import CaseKind
 from shared.types import CaseStatus
 from shared.types import Channel
+from shared.upsert import upsert
 
+from .long_text import say_chunks
 from .prompts import Language
 from .recognition import match_administration
 from .recordings import schedule_fetch
@@ -42,7 +49,10 @@ from .twiml import SpokenDate
 from .twiml import Utterance
 
 MAX_TRIES = 3            # no input or a wrong key, per step, before a graceful exit
-MAX_LAST4_FAILURES = 5   # wrong last-4 digits per call before goodbye (no guessing)
+# A reply longer than this is not read on the phone (about two minutes of speech; each
+# <Say> holds 3,000 bytes, a TwiML document 64 KB): an agent reads it instead.
+MAX_SPOKEN_REPLY_CHARS = 1500
+MAX_SPOKEN_REPLY_CHUNKS = 4
 NAME_MAX_SECONDS = 15
 DESCRIPTION_MAX_SECONDS = 120
 KINDS = {"1": CaseKind.COMPLAINT, "2": CaseKind.OBSERVATION, "3": CaseKind.SUGGESTION}
@@ -75,6 +85,7 @@ class FlowEnv:
     caller: str | None           # the caller's number, E.164, when Twilio gave a usable one
     can_queue: Callable[[], bool]  # agents open and the queue not full (asked only when needed)
     speech_languages: frozenset[str]  # languages with a speech recogniser for names
+    limits: CallerLimits = CallerLimits()  # per caller number and day
 
     def language(self, code: str) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
@@ -156,6 +167,32 @@ def says(*keys: str) -> Say:
     return lambda call, env: [Prompt(key) for key in keys]
 
 
+def used_up(env: FlowEnv, counter: str) -> bool:
+    """True when the caller's number has used today's allowance of `counter`."""
+    return bool(env.caller) and caller_limits.count(env.session, env.caller, counter) \
+        >= env.limits.allowed(counter)
+
+
+def count_one(env: FlowEnv, counter: str) -> bool:
+    """Count one `counter` for the caller's number; False when it is over today's limit."""
+    if not env.caller:
+        return True
+    return caller_limits.add(env.session, env.caller, counter) <= env.limits.allowed(counter)
+
+
+def agent_if_zero(call: Call, heard: Heard, env: FlowEnv) -> str:
+    """After an offer of an agent: 0 takes it, anything else (or nothing) ends the call."""
+    return agent_or_fallback(call, env) if heard.digits == "0" else "goodbye"
+
+
+def administration_said(admin: Administration, call: Call, env: FlowEnv) -> Spoken:
+    """An administration's name in the caller's language; without a voice of its own
+    (Darija), as written in the fallback language (Arabic), by that language's voice."""
+    language = env.language(call.language)
+    spoken = language.code if language.say or not language.fallback else language.fallback
+    return Spoken(admin.name(spoken), spoken)
+
+
 # -- language -------------------------------------------------------------------------------
 def preferred_language(session: Session, caller: str | None) -> str | None:
     if not caller:
@@ -165,13 +202,14 @@ def preferred_language(session: Session, caller: str | None) -> str | None:
 
 
 def save_preference(session: Session, caller: str | None, language: str) -> None:
+    """One row per number, even when two first calls from it choose at the same moment."""
     if not caller:
         return
-    preference = session.scalar(select(CallerPreference).where(CallerPreference.phone == caller))
-    if preference is None:
-        session.add(CallerPreference(phone=caller, language=language))
-    else:
-        preference.language = language
+    now = utcnow()
+    session.execute(upsert(session, CallerPreference,
+                           {"phone": caller, "language": language, "updated_at": now},
+                           conflict_on=["phone"],
+                           update={"language": language, "updated_at": now}))
 
 
 def say_language_menu(call: Call, env: FlowEnv) -> list[Utterance]:
@@ -204,10 +242,12 @@ def pick_language(call: Call, heard: Heard, env: FlowEnv) -> str:
 # -- main menu ------------------------------------------------------------------------------
 def pick_service(call: Call, heard: Heard, env: FlowEnv) -> str:
     if heard.digits in KINDS:
+        if used_up(env, caller_limits.CASES):
+            return "case_limit"
         remember(call, kind=KINDS[heard.digits].value)
         return "administration"
     if heard.digits == "4":
-        return "reference"
+        return "check_limit" if used_up(env, caller_limits.CHECKS) else "reference"
     if heard.digits == "0":
         return agent_or_fallback(call, env)
     if heard.digits == "9":
@@ -239,11 +279,7 @@ def say_confirm_administration(call: Call, env: FlowEnv) -> list[Utterance]:
     admin = administrations.by_code(env.session, call.answers.get("administration", ""))
     if admin is None:  # deactivated since it was keyed: 2 chooses again
         return [Prompt("administration_unknown"), Prompt("confirm_choice")]
-    language = env.language(call.language)
-    # Without a voice of its own (Darija), the name is said as written in the fallback
-    # language (Arabic), by that language's voice.
-    spoken = language.code if language.say or not language.fallback else language.fallback
-    return [Prompt("you_chose"), Spoken(admin.name(spoken), spoken), Prompt("confirm_choice")]
+    return [Prompt("you_chose"), administration_said(admin, call, env), Prompt("confirm_choice")]
 
 
 def confirm_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
@@ -330,6 +366,7 @@ def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
         note="voicemail" if voicemail else None))
     call.case_id = case.id
     call.outcome = "voicemail" if voicemail else "filed"
+    count_one(env, caller_limits.CASES)
     remember(call, case_ref=case.reference)
     forget(call, "cin_digits")  # kept on the case only: personal data is not copied around
     schedule_filed_sms(env.session, case)
@@ -360,34 +397,67 @@ def find_case(call: Call, heard: Heard, env: FlowEnv) -> str:
         return heard_nothing(call, env)
     if not references.is_valid(heard.digits or ""):
         return retry(call, env, "reference_invalid")  # caught before any lookup
-    case = CaseService(env.session).find(heard.digits)
+    if not count_one(env, caller_limits.CHECKS):
+        return "check_limit"
+    service = CaseService(env.session, actor=IVR_ACTOR)
+    case = service.find(heard.digits)
     if case is None:
         return retry(call, env, "reference_unknown")
     remember(call, case_ref=case.reference)
     call.outcome = "followed_up"
     if env.caller and case.citizen_phone == env.caller:
         return "case_status"
-    return "verify_phone"
+    return "phone_check_locked" if service.phone_check_locked(case) else "verify_phone"
 
 
 def verify_phone(call: Call, heard: Heard, env: FlowEnv) -> str:
+    """The last 4 digits of the case's phone; wrong answers count per case across calls
+    (and per caller number and day), so guessing them is a matter of years."""
     if heard.nothing:
         return heard_nothing(call, env, give_up="goodbye")
+    if not count_one(env, caller_limits.CHECKS):
+        return "check_limit"
     case = current_case(call, env)
-    expected = identity.last_digits(case.citizen_phone, 4) if case else ""
+    service = CaseService(env.session, actor=IVR_ACTOR)
+    if service.phone_check_locked(case):  # locked meanwhile, from another call
+        return "phone_check_locked"
+    expected = identity.last_digits(case.citizen_phone, 4)
     if expected and heard.digits == expected:
+        service.pass_phone_check(case)
         return "case_status"
-    failures = call.answers.get("last4_failures", 0) + 1
-    remember(call, last4_failures=failures)
-    if failures >= MAX_LAST4_FAILURES:
-        notice(call, "too_many_attempts")
-        return "goodbye"
+    if service.fail_phone_check(case):
+        return "phone_check_locked"
     notice(call, "phone_last4_wrong")
-    return again(call)  # wrong digits are counted per call by last4_failures
+    return again(call)
 
 
 def has_reply(case: Case) -> bool:
     return bool(case.reply) and case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED)
+
+
+def unreadable_reply(case: Case, env: FlowEnv) -> str | None:
+    """Why the case's reply cannot be read on the phone, as the step that says so:
+    "reply_not_spoken" (its language has no voice, e.g. Darija) or "reply_too_long";
+    None when a voice can read it."""
+    language = env.language(case.reply_language or "")
+    if language is None or not language.say:
+        return "reply_not_spoken"
+    if len(case.reply) > MAX_SPOKEN_REPLY_CHARS \
+            or len(say_chunks(case.reply)) > MAX_SPOKEN_REPLY_CHUNKS:
+        return "reply_too_long"
+    return None
+
+
+def say_redirection(case: Case, call: Call, env: FlowEnv) -> list[Utterance]:
+    """Where a request the administration is not competent for should go."""
+    if case.redirect_administration is not None:
+        return [Prompt("redirect_to"), administration_said(case.redirect_administration, call,
+                                                           env)]
+    if case.redirect_to:
+        # Free text, written in French or Arabic: said by the voice of its script.
+        written = "ar" if any("\u0600" <= c <= "\u06ff" for c in case.redirect_to) else "fr"
+        return [Prompt("redirect_to"), Spoken(case.redirect_to, written)]
+    return []
 
 
 def say_case_status(call: Call, env: FlowEnv) -> list[Utterance]:
@@ -395,23 +465,33 @@ def say_case_status(call: Call, env: FlowEnv) -> list[Utterance]:
     items: list[Utterance] = [Prompt(f"status_{case.status.value}")]
     if case.status not in FINAL and case.status is not CaseStatus.ANSWERED:
         items += [Prompt("reply_due"), SpokenDate(case.reply_due_on)]
-    if has_reply(case):
-        language = env.language(case.reply_language or "")
-        if language is not None and language.say:
-            items += [Prompt("reply_intro"), Spoken(case.reply, language.code)]
-        else:
-            items.append(Prompt("reply_not_spoken"))
+    if case.status is CaseStatus.NOT_COMPETENT:
+        items += say_redirection(case, call, env)
+    if has_reply(case) and unreadable_reply(case, env) is None:
+        items += [Prompt("reply_intro"), Spoken(case.reply, case.reply_language)]
     return items
 
 
 def next_after_status(call: Call, env: FlowEnv) -> str:
+    """A reply read out can be rated (once); one that could not be read is offered from an
+    agent; a request sent elsewhere offers an agent too."""
     case = current_case(call, env)
-    return "rating" if case is not None and has_reply(case) else "goodbye"
+    if case.status is CaseStatus.NOT_COMPETENT:
+        return "agent_offer"
+    if not has_reply(case):
+        return "goodbye"
+    return unreadable_reply(case, env) \
+        or ("rating" if case.rating is None else "already_rated")
 
 
 def rate_answer(call: Call, heard: Heard, env: FlowEnv) -> str:
     if heard.digits in {"1", "2", "3", "4", "5"}:
-        CaseService(env.session, actor=IVR_ACTOR).rate(current_case(call, env), int(heard.digits))
+        try:
+            CaseService(env.session, actor=IVR_ACTOR).rate(current_case(call, env),
+                                                            int(heard.digits))
+        except AlreadyRated:  # rated from another call meanwhile
+            notice(call, "rating_already_given")
+            return "reopen_offer"
         notice(call, "rating_thanks")
         return "reopen_offer"
     if heard.digits == "0":
@@ -436,7 +516,7 @@ def say_reopened(call: Call, env: FlowEnv) -> list[Utterance]:
 # -- agents, voicemail, callback ------------------------------------------------------------
 def choose_fallback(call: Call, heard: Heard, env: FlowEnv) -> str:
     if heard.digits == "1":
-        return "voicemail"
+        return "case_limit" if used_up(env, caller_limits.CASES) else "voicemail"
     if heard.digits == "2":
         if not env.caller:
             return "voicemail"  # no number to call back: a message still reaches an agent
@@ -451,17 +531,20 @@ def choose_fallback(call: Call, heard: Heard, env: FlowEnv) -> str:
 
 
 def take_voicemail(call: Call, heard: Heard, env: FlowEnv) -> str:
+    """A message is filed like any case, from the caller's number: it is read back and
+    texted, and the caller can follow it up (their number opens it without a check)."""
     if not heard.recorded:
         return retry(call, env, "description_missing", give_up="goodbye")
     remember(call, description_recording={"sid": heard.recording_sid,
                                           "url": heard.recording_url})
+    if env.caller and not call.answers.get("phone"):
+        remember(call, phone=env.caller)
     file_case(call, env, voicemail=True)
     return "voicemail_saved"
 
 
 def say_voicemail_saved(call: Call, env: FlowEnv) -> list[Utterance]:
-    case = current_case(call, env)
-    return [Prompt("voicemail_saved"), Prompt("case_filed"), *read_reference(case.reference)]
+    return [Prompt("voicemail_saved"), *say_filed(call, env)]
 
 
 STEPS: dict[str, Step] = {step.name: step for step in [
@@ -485,14 +568,23 @@ STEPS: dict[str, Step] = {step.name: step for step in [
          Keys(num_digits=4, finish_on_key="#", timeout=10), verify_phone),
     Step("case_status", say_case_status, then=next_after_status),
     Step("rating", says("ask_rating"), Keys(1), rate_answer),
+    Step("reply_not_spoken", says("reply_not_spoken"), Keys(1), agent_if_zero),
+    Step("reply_too_long", says("reply_too_long"), Keys(1), agent_if_zero),
+    Step("agent_offer", says("offer_agent"), Keys(1), agent_if_zero),
+    Step("phone_check_locked", says("too_many_attempts", "phone_check_locked", "offer_agent"),
+         Keys(1), agent_if_zero),
+    Step("check_limit", says("check_limit_reached", "offer_agent"), Keys(1), agent_if_zero),
+    Step("case_limit", says("case_limit_reached", "offer_agent"), Keys(1), agent_if_zero),
     Step("reopen_offer", says("offer_reopen"), Keys(1, timeout=5), offer_reopen),
+    Step("already_rated", says("rating_already_given", "offer_reopen"), Keys(1, timeout=5),
+         offer_reopen),
     Step("reopened", say_reopened, then="goodbye"),
     Step("agent", says("agent_connecting"), end="enqueue"),
     Step("agent_unavailable", says("agent_unavailable", "offer_voicemail_or_callback"), Keys(1),
          choose_fallback),
     Step("voicemail", says("ask_voicemail"), Recording(DESCRIPTION_MAX_SECONDS, timeout=5),
          take_voicemail),
-    Step("voicemail_saved", say_voicemail_saved, then="goodbye"),
+    Step("voicemail_saved", say_voicemail_saved, Keys(1, timeout=5), after_filed),
     Step("callback_saved", says("callback_saved"), then="goodbye"),
     Step("goodbye", says("goodbye"), end="hangup"),
 ]}

@@ -12,6 +12,7 @@ from typing import Union
 from twilio.twiml.voice_response import Gather
 from twilio.twiml.voice_response import VoiceResponse
 
+from .long_text import say_chunks
 from .prompts import PromptCatalogue
 
 log = logging.getLogger(__name__)
@@ -129,14 +130,16 @@ class Voice:
             log.error("prompt %s/%s has no recording and no voice: not said", language, key)
 
     def spoken(self, verb, text: str, language: str) -> None:
-        """<Say> `text` with the voice of `language`, or of its fallback (never Darija)."""
+        """<Say> `text` with the voice of `language`, or of its fallback (never Darija);
+        a long text as several <Say>, each within Twilio's limit."""
         while not self.can_say(language):
             language = self.fallback(language)
             if language is None:
                 log.error("no voice can say a text: not said")
                 return
         voice = self.catalogue.language(language).say
-        verb.say(text, language=voice["language"], voice=voice.get("voice"))
+        for chunk in say_chunks(text):
+            verb.say(chunk, language=voice["language"], voice=voice.get("voice"))
 
 
 def gather(response: VoiceResponse, keys: Keys, action: str, speech_language: str | None,

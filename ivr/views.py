@@ -20,6 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from shared import identity
+from shared.caller_limits import CallerLimits
 from shared.extensions import db
 from shared.models import Call
 from shared.models import utcnow
@@ -131,7 +132,8 @@ def flow_env(call: Call) -> FlowEnv:
         opening = hours.parse(config["OPENING_HOURS"], config["TIMEZONE"])
         return opening.is_open(utcnow()) and queue_length() < config["QUEUE_MAX_SIZE"]
     return FlowEnv(session=db.session, languages=languages, caller=caller_number(),
-                   can_queue=can_queue, speech_languages=speech)
+                   can_queue=can_queue, speech_languages=speech,
+                   limits=CallerLimits.from_config(config))
 
 
 def stream_token(sid: str) -> str:

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import identity
 from . import legal
 from . import references
+from .errors import AlreadyRated
 from .errors import InvalidCase
 from .errors import NoSuchCase
 from .identity import mask
@@ -35,6 +37,15 @@ from .types import CloseReason
 
 log = logging.getLogger(__name__)
 MAX_REFERENCE_ATTEMPTS = 20
+# The follow-up's phone check (last 4 digits of the case's phone), counted per case across
+# calls: after this many wrong answers the check is locked for PHONE_CHECK_COOLDOWN, so
+# guessing 4 digits (1 in 10,000) takes years instead of a few hundred calls.
+PHONE_CHECK_MAX_FAILURES = 5
+PHONE_CHECK_COOLDOWN = dt.timedelta(hours=24)
+COMPLETABLE_FIELDS = frozenset({
+    "administration", "kind", "subject", "description", "transcript", "citizen_name",
+    "citizen_cin", "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
+    "name_recording_path"})
 
 
 @dataclass
@@ -178,23 +189,35 @@ class CaseService:
             raise InvalidCase("the reply's language is required")
         self._move(case, "answer", note, {"language": language})
         case.reply, case.reply_language, case.replied_at = reply.strip(), language, self.clock()
+        case.rating = None  # a new reply is rated afresh; earlier ratings stay in the trail
         return case
 
     def close(self, case: Case, reason: CloseReason, note: str | None = None,
-              redirect_to: str | None = None) -> Case:
-        """Close with a reason; not competent needs where the citizen should go instead."""
+              redirect_to: str | None = None,
+              redirect_administration: Administration | None = None) -> Case:
+        """Close with a reason; not competent needs where the citizen should go instead:
+        free text, or one of our administrations (whose name the IVR says in the caller's
+        language; its French name is the text when none is given)."""
         try:
             reason = CloseReason(reason)
         except ValueError:
             raise InvalidCase(f"unknown close reason {reason!r} (one of "
                               + ", ".join(r.value for r in CloseReason) + ")") from None
+        if redirect_administration is not None:
+            if not isinstance(redirect_administration, Administration):
+                raise InvalidCase("the redirection must be an administration")
+            redirect_to = (redirect_to or "").strip() or redirect_administration.name("fr")
         if reason is CloseReason.NOT_COMPETENT and not (redirect_to or "").strip():
             raise InvalidCase("closing as not competent needs a redirection")
-        self._move(case, "close", note, {"reason": reason.value, "redirect_to": redirect_to},
-                   reason=reason)
+        self._move(case, "close", note, {
+            "reason": reason.value, "redirect_to": redirect_to,
+            "redirect_administration": redirect_administration.code
+            if redirect_administration is not None else None}, reason=reason)
         case.close_reason, case.closed_at = reason, self.clock()
         if redirect_to:
             case.redirect_to = redirect_to.strip()
+        if redirect_administration is not None:
+            case.redirect_administration = redirect_administration
         return case
 
     def reopen(self, case: Case, note: str | None = None) -> Case:
@@ -207,21 +230,24 @@ class CaseService:
         return case
 
     def rate(self, case: Case, rating: int, note: str | None = None) -> Case:
-        """The citizen rates the answer from 1 (not satisfied) to 5 (very satisfied)."""
+        """The citizen rates the answer from 1 (not satisfied) to 5 (very satisfied), once
+        per answer: a new answer (after a reopen) can be rated again."""
         if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
             raise InvalidCase("a rating is a whole number from 1 to 5")
+        self.lock(case)  # of two calls rating at once, the second sees the first's rating
+        next_status("rate", case.status)  # IllegalTransition before there is an answer
+        if case.rating is not None:
+            raise AlreadyRated("this answer has already been rated")
         self._move(case, "rate", note, {"rating": rating})
         case.rating = rating
         return case
 
     def complete(self, case: Case, note: str | None = None, **fields) -> Case:
         """An agent completes or corrects details (identity, description); no status change."""
-        allowed = {"administration", "kind", "subject", "description", "transcript", "citizen_name", "citizen_cin",
-                   "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
-                   "name_recording_path"}
-        unknown = set(fields) - allowed
+        unknown = set(fields) - COMPLETABLE_FIELDS
         if unknown:
             raise InvalidCase(f"cannot change {', '.join(sorted(unknown))}")
+        fields = self._validated_fields(fields)
         self.lock(case)
         for name, value in fields.items():
             setattr(case, name, value)
@@ -232,6 +258,63 @@ class CaseService:
         self._record(case, "complete", case.status, case.status, note,
                      {"fields": sorted(fields)})
         return case
+
+    def _validated_fields(self, fields: dict) -> dict:
+        """The values complete() writes, checked and normalised (InvalidCase otherwise)."""
+        fields = dict(fields)
+        if "administration" in fields:
+            admin = fields["administration"]
+            if not isinstance(admin, Administration):
+                raise InvalidCase("the administration must be one of the list")
+            if not admin.active:
+                raise InvalidCase("this administration no longer receives cases")
+        if "kind" in fields:
+            try:
+                fields["kind"] = CaseKind(fields["kind"])
+            except ValueError:
+                raise InvalidCase("kind must be complaint, observation or suggestion") from None
+        for name in ("citizen_phone", "citizen_cin"):
+            if fields.get(name) is not None and not isinstance(fields[name], str):
+                raise InvalidCase(f"{name.removeprefix('citizen_')} must be text")
+        try:
+            if fields.get("citizen_phone"):
+                fields["citizen_phone"] = identity.normalise_phone(fields["citizen_phone"])
+            if fields.get("citizen_cin"):
+                cin = fields["citizen_cin"]
+                fields["citizen_cin"] = identity.normalise_cin_digits(cin.strip()) \
+                    if cin.strip().isdigit() else identity.normalise_cin(cin)
+        except identity.InvalidIdentity as error:
+            raise InvalidCase(str(error)) from None
+        return fields
+
+    # -- the follow-up's phone check -----------------------------------------------------
+    def phone_check_locked(self, case: Case) -> bool:
+        """True while too many wrong last-4 answers keep the case from being disclosed."""
+        until = case.phone_check_locked_until
+        return until is not None and until > self.clock()
+
+    def fail_phone_check(self, case: Case) -> bool:
+        """Count a wrong last-4 answer; True when it locks the check (for the cool-down)."""
+        self.lock(case)
+        now = self.clock()
+        if case.phone_check_locked_until is not None and case.phone_check_locked_until <= now:
+            case.phone_check_failures, case.phone_check_locked_until = 0, None  # cooled down
+        case.phone_check_failures += 1
+        if case.phone_check_failures < PHONE_CHECK_MAX_FAILURES:
+            return False
+        case.phone_check_locked_until = now + PHONE_CHECK_COOLDOWN
+        self._record(case, "lock_phone_check", case.status, case.status, None,
+                     {"failures": case.phone_check_failures,
+                      "until": case.phone_check_locked_until.isoformat()})
+        log.warning("case %s: phone check locked after %d wrong answers", case.reference,
+                    case.phone_check_failures)
+        return True
+
+    def pass_phone_check(self, case: Case) -> None:
+        """The right last-4 digits: earlier wrong answers no longer count."""
+        if case.phone_check_failures:
+            self.lock(case)
+            case.phone_check_failures, case.phone_check_locked_until = 0, None
 
     def lock(self, case: Case) -> Case:
         """Hold the case's row until the transaction ends and reload it, so a move is

@@ -76,6 +76,8 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),
         "QUEUE_MAX_SIZE": _int(environ, "QUEUE_MAX_SIZE", 50),
         "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),
+        "IVR_MAX_CASES_PER_DAY": _int(environ, "IVR_MAX_CASES_PER_DAY", 5),
+        "IVR_MAX_CHECKS_PER_DAY": _int(environ, "IVR_MAX_CHECKS_PER_DAY", 20),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,

@@ -30,3 +30,9 @@ class InvalidCase(DomainError):
     """A field of a case is missing or wrong."""
     error_id = "invalid-case"
     http_status = 400
+
+
+class AlreadyRated(DomainError):
+    """An answer is rated once; a new answer (after a reopen) can be rated again."""
+    error_id = "already-rated"
+    http_status = 409

@@ -15,6 +15,7 @@ from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -141,6 +142,20 @@ class CallerPreference(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class CallerCounter(db.Model):
+    """How many times a phone number did something on one (UTC) day: cases filed, failed
+    reference or last-4 checks. In the database so that every process counts the same."""
+    __tablename__ = "caller_counters"
+    __table_args__ = (UniqueConstraint("phone", "day", "counter",
+                                       name="uq_caller_counters_phone_day_counter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    counter: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Case(db.Model):
     """A réclamation, observation or suggestion, from any channel."""
     __tablename__ = "cases"
@@ -169,9 +184,13 @@ class Case(db.Model):
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), index=True)
     close_reason: Mapped[CloseReason | None] = mapped_column(_enum(CloseReason))
     redirect_to: Mapped[str | None] = mapped_column(Text)
+    # When the competent administration is one of ours, its names in every language.
+    redirect_administration_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "administrations.id", name="fk_cases_redirect_administration_id_administrations"))
     reply: Mapped[str | None] = mapped_column(Text)
     reply_language: Mapped[str | None] = mapped_column(String(8))
     replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The rating of the current reply: one per reply (a new reply after a reopen clears it).
     rating: Mapped[int | None] = mapped_column(Integer)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -182,8 +201,15 @@ class Case(db.Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A client-chosen key (Open311 / webhook retries) so a retried filing files one case.
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # The follow-up's phone check (last 4 digits), counted across calls: too many wrong
+    # answers lock it for a while (shared/cases.py PHONE_CHECK_*).
+    phone_check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    phone_check_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    administration: Mapped[Administration | None] = relationship()
+    administration: Mapped[Administration | None] = relationship(
+        foreign_keys=[administration_id])
+    redirect_administration: Mapped[Administration | None] = relationship(
+        foreign_keys=[redirect_administration_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
 

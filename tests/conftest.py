@@ -16,7 +16,7 @@ TEST_ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_BASE_URL = "https://ivr.example.test"
 # Tables that hold what tests create; administrations stay loaded for the session.
 MUTABLE_TABLES = ("case_events", "jobs", "callback_requests", "caller_preferences",
-                  "api_keys", "calls", "cases", "users")
+                  "caller_counters", "api_keys", "calls", "cases", "users")
 
 
 def _database_url(tmp_path_factory) -> str:

@@ -23,7 +23,8 @@ EXPECTED_KEYS = {
     "status_inadmissible", "status_duplicate", "reply_intro", "reply_not_spoken", "ask_rating",
     "rating_thanks", "offer_reopen", "reopened", "agent_connecting", "queue_position", "agent_unavailable",
     "offer_voicemail_or_callback", "ask_voicemail", "voicemail_saved", "callback_saved", "goodbye",
-    "technical_problem",
+    "technical_problem", "redirect_to", "offer_agent", "reply_too_long", "rating_already_given",
+    "phone_check_locked", "check_limit_reached", "case_limit_reached",
     *(f"digit_{d}" for d in range(10)),
     *(f"number_{n}" for n in range(1, 32)),
     *(f"month_{m}" for m in range(1, 13)),
@@ -166,7 +167,7 @@ def test_menu_prompts_offer_the_contract_keys(lang):
     """Menu keys are printed on flyers: each menu prompt names each of its keys once."""
     menus = {"main_menu": "123409", "confirm_choice": "12", "confirm_phone": "12",
              "offer_voicemail_or_callback": "12", "repeat_reference": "1", "reply_not_spoken": "0",
-             "offer_reopen": "9"}
+             "offer_reopen": "9", "offer_agent": "0", "reply_too_long": "0"}
     for key, digits in menus.items():
         text = _plain(_text(lang, key))
         for d in digits:

@@ -3,10 +3,7 @@ from sqlalchemy import select
 
 from shared.extensions import db
 from shared.models import CallbackRequest
-from shared.types import CaseStatus
 from tests.ivr.helpers import call_row
-from tests.ivr.helpers import cases
-from tests.ivr.helpers import digits_read
 from tests.ivr.helpers import to_main_menu
 
 CLOSED_HOURS = "mon-sun 00:00-00:01"
@@ -68,22 +65,6 @@ def test_a_caller_who_gives_up_waiting_is_counted_as_abandoned_in_the_queue(app,
     caller.queue_result("hangup")
     caller.hang_up()
     assert call_row(app, caller.call_sid).outcome == "abandoned_in_queue"
-
-
-def test_after_hours_a_voicemail_is_filed_as_a_case_for_an_agent(app, caller, config):
-    config(OPENING_HOURS=CLOSED_HOURS)
-    to_main_menu(caller, "ary")
-    turn = caller.press("0")
-    assert turn.keys == ["agent_unavailable", "offer_voicemail_or_callback"]
-    assert turn.find("Enqueue") is None and turn.find("Hangup") is None
-    assert caller.press("1").keys == ["ask_voicemail"]
-    turn = caller.record(40)
-    [case] = cases(app)
-    assert turn.keys[:2] == ["voicemail_saved", "case_filed"]
-    assert digits_read(turn) == case.reference and turn.keys[-1] == "goodbye"
-    assert case.status is CaseStatus.RECEIVED and case.administration is None
-    assert {"administration", "description", "name"} <= set(case.pending_fields)
-    assert call_row(app, caller.call_sid).outcome == "voicemail"
 
 
 def test_after_hours_a_callback_keeps_the_number_and_language(app, caller, config):

@@ -7,9 +7,12 @@ from sqlalchemy import select
 
 from shared import notify
 from shared import references
+from shared.cases import PHONE_CHECK_COOLDOWN
+from shared.cases import PHONE_CHECK_MAX_FAILURES
 from shared.cases import CaseService
 from shared.cases import Citizen
 from shared.cases import case_summary
+from shared.errors import AlreadyRated
 from shared.errors import IllegalTransition
 from shared.errors import InvalidCase
 from shared.errors import NoSuchCase
@@ -430,3 +433,140 @@ def test_complete_can_choose_the_administration(session, admin):
     CaseService(session).complete(case, administration=other)
     session.commit()
     assert case.administration_id == other.id and case.pending_fields == []
+
+
+# -- one rating per answer -------------------------------------------------------------------
+
+def test_an_answer_is_rated_once(session, admin):
+    service = CaseService(session)
+    case = bring_to(service, file_case(session, admin), "answered")
+    service.rate(case, 2)
+    with pytest.raises(AlreadyRated, match="already been rated") as refused:
+        service.rate(case, 5)
+    assert refused.value.error_id == "already-rated" and refused.value.http_status == 409
+    assert case.rating == 2 and [e.action for e in case.events].count("rate") == 1
+    service.close(case, R.ANSWERED)
+    with pytest.raises(AlreadyRated):
+        service.rate(case, 5)  # closing does not make it a new answer
+
+
+def test_a_new_answer_after_reopening_can_be_rated_again(session, admin):
+    service = CaseService(session)
+    case = bring_to(service, file_case(session, admin), "answered")
+    service.rate(case, 1)
+    service.reopen(case)
+    with pytest.raises(IllegalTransition):
+        service.rate(case, 3)  # no new answer yet
+    service.answer(case, "Nouvelle réponse motivée.", "fr")
+    assert case.rating is None
+    service.rate(case, 4)
+    session.commit()
+    assert case.rating == 4
+    assert [e.data["rating"] for e in case.events if e.action == "rate"] == [1, 4]
+
+
+# -- complete() validates what it writes ---------------------------------------------------
+
+def test_complete_refuses_an_inactive_administration(session, admin):
+    case = file_case(session, None, pending_fields=["administration"])
+    other = session.scalar(select(Administration).where(Administration.id != admin.id))
+    other.active = False
+    try:
+        with pytest.raises(InvalidCase, match="no longer receives"):
+            CaseService(session).complete(case, administration=other)
+        assert case.administration is None and case.pending_fields == ["administration"]
+        assert [e.action for e in case.events] == ["file"]
+    finally:
+        session.rollback()
+
+
+@pytest.mark.parametrize("value", [None, "201", 201])
+def test_complete_refuses_what_is_not_an_administration(session, admin, value):
+    case = file_case(session, None, pending_fields=["administration"])
+    with pytest.raises(InvalidCase, match="administration"):
+        CaseService(session).complete(case, administration=value)
+    assert case.administration is None
+
+
+@pytest.mark.parametrize("kind", ["complaint", CaseKind.SUGGESTION])
+def test_complete_accepts_a_kind(session, admin, kind):
+    case = file_case(session, admin)
+    CaseService(session).complete(case, kind=kind)
+    assert case.kind is CaseKind(kind)
+
+
+@pytest.mark.parametrize("kind", ["bribe", "", None, 3])
+def test_complete_refuses_an_invalid_kind(session, admin, kind):
+    case = file_case(session, admin)
+    with pytest.raises(InvalidCase, match="kind"):
+        CaseService(session).complete(case, kind=kind)
+    assert case.kind is CaseKind.COMPLAINT and len(case.events) == 1
+
+
+@pytest.mark.parametrize("fields", [{"citizen_phone": "12"}, {"citizen_cin": "ABC1"},
+                                    {"citizen_cin": "1234567"}, {"citizen_cin": 123456},
+                                    {"citizen_phone": 612345678}])
+def test_complete_refuses_an_invalid_identity(session, admin, fields):
+    case = file_case(session, admin, citizen=Citizen())
+    with pytest.raises(InvalidCase):
+        CaseService(session).complete(case, **fields)
+    assert case.citizen_phone is None and case.citizen_cin is None
+
+
+def test_complete_normalises_an_identity(session, admin):
+    case = file_case(session, admin, citizen=Citizen())
+    CaseService(session).complete(case, citizen_phone="0612345678", citizen_cin="be 654321")
+    assert (case.citizen_phone, case.citizen_cin) == ("+212612345678", "BE654321")
+    CaseService(session).complete(case, citizen_cin=" 654321 ")  # keyed digits only
+    assert case.citizen_cin == "654321"
+
+
+# -- closing towards another administration --------------------------------------------------
+
+def test_not_competent_can_name_another_administration(session, admin):
+    other = session.scalar(select(Administration).where(Administration.id != admin.id,
+                                                        Administration.active.is_(True)))
+    case = file_case(session, admin)
+    CaseService(session).close(case, R.NOT_COMPETENT, redirect_administration=other)
+    session.commit()
+    assert case.redirect_administration_id == other.id
+    assert case.redirect_to == other.name("fr")  # what Open311 and the console show
+    assert case.events[-1].data["redirect_administration"] == other.code
+
+
+def test_a_redirection_must_be_an_administration(session, admin):
+    case = file_case(session, admin)
+    with pytest.raises(InvalidCase, match="redirection"):
+        CaseService(session).close(case, R.NOT_COMPETENT, redirect_administration="201")
+    assert case.status is S.RECEIVED
+
+
+# -- the follow-up's phone check -------------------------------------------------------------
+
+def test_the_phone_check_locks_after_five_failures_then_cools_down(session, admin):
+    clock = [MAY_10]
+    service = CaseService(session, actor="ivr", clock=lambda: clock[0])
+    case = file_case(session, admin)
+    assert [service.fail_phone_check(case) for _ in range(PHONE_CHECK_MAX_FAILURES)] \
+        == [False] * (PHONE_CHECK_MAX_FAILURES - 1) + [True]
+    assert service.phone_check_locked(case)
+    assert case.phone_check_locked_until == MAY_10 + PHONE_CHECK_COOLDOWN
+    assert case.events[-1].action == "lock_phone_check"
+    assert case.events[-1].from_status is case.events[-1].to_status is S.RECEIVED
+    clock[0] = MAY_10 + PHONE_CHECK_COOLDOWN - dt.timedelta(seconds=1)
+    assert service.phone_check_locked(case)
+    clock[0] = MAY_10 + PHONE_CHECK_COOLDOWN
+    assert not service.phone_check_locked(case)
+    assert service.fail_phone_check(case) is False  # a fresh count after the cool-down
+    assert case.phone_check_failures == 1 and case.phone_check_locked_until is None
+
+
+def test_the_right_digits_clear_earlier_failures(session, admin):
+    service = CaseService(session)
+    case = file_case(session, admin)
+    for _ in range(PHONE_CHECK_MAX_FAILURES - 1):
+        service.fail_phone_check(case)
+    service.pass_phone_check(case)
+    session.commit()
+    assert case.phone_check_failures == 0
+    assert service.fail_phone_check(case) is False
