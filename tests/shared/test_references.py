@@ -13,7 +13,6 @@ from shared.models import Case
 from shared.models import CaseEvent
 from shared.references import check_digit
 from shared.references import format_for_display
-from shared.references import format_for_speech
 from shared.references import grouped
 from shared.references import is_valid
 from shared.references import new_reference
@@ -130,15 +129,7 @@ def test_references_use_a_secure_random_source():
 
 def test_grouped_and_formats():
     assert grouped("5128043391") == ["512", "804", "3391"]
-    assert format_for_speech("5128043391") == "5 1 2, 8 0 4, 3 3 9 1"
     assert format_for_display("5128043391") == "512 804 3391"
-
-
-def test_speech_format_keeps_every_digit_in_order(sample):
-    for reference in sample[:200]:
-        spoken = format_for_speech(reference)
-        assert "".join(ch for ch in spoken if ch.isdigit()) == reference
-        assert spoken.count(",") == 2
 
 
 # -- uniqueness: retry on collision --------------------------------------------------------
