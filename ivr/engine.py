@@ -7,6 +7,7 @@ import logging
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
 
 from shared import identity
@@ -108,11 +109,9 @@ def render(call: Call, env: FlowEnv) -> str:
 def answer_step(sid: str, form, posted_step: str | None, turn: int) -> str:
     """Apply what was posted for `posted_step` at `turn` (None: the call comes in) and
     return the TwiML of where the call is now, committed before Twilio speaks any of it."""
-    call = load_call(sid)
-    if call is not None and call.last_request_key == f"{posted_step}:{turn}":
+    call = load_call(sid) or start_call(sid, form)
+    if call.last_request_key == f"{posted_step}:{turn}":
         return call.last_response  # Twilio retried: the same TwiML, nothing applied
-    if call is None:
-        call = start_call(sid, form)
     env = flow_env(form)
     fresh = posted_step is not None and posted_step == call.step and turn == call.turn
     if fresh:
@@ -129,6 +128,8 @@ def answer_step(sid: str, form, posted_step: str | None, turn: int) -> str:
 
 
 def start_call(sid: str, form) -> Call:
+    """Insert the call, or get it: two copies of its first webhook (Twilio retries) can
+    both find no row; the second to insert gets the first's row, committed by then."""
     caller = caller_number(form)
     call = Call(call_sid=sid, caller=caller, called=(form.get("To") or "")[:32] or None,
                 step=FIRST_STEP, retries=0, turn=0, answers={}, started_at=utcnow())
@@ -136,8 +137,15 @@ def start_call(sid: str, form) -> Call:
     if preferred:
         call.answers = {"preferred_language": preferred}
         call.language = preferred
-    db.session.add(call)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(call)
+    except IntegrityError:
+        log.info("call %s: another copy of its first webhook inserted it", sid)
+        existing = load_call(sid)
+        if existing is None:
+            raise
+        return existing
     log.info("call %s from %s", sid, identity.mask(caller))
     return call
 

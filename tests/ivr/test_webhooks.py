@@ -124,6 +124,44 @@ def test_a_replayed_incoming_call_is_answered_the_same(app, caller):
     assert first.xml == second.xml and count(app, Call) == 1
 
 
+def test_simultaneous_copies_of_the_first_webhook_get_the_same_welcome(app, client):
+    """Twilio retries /ivr/voice: copies arriving together race to insert the CallSid."""
+    import threading
+    headers = signed(PUBLIC_BASE_URL + "/ivr/voice", FORM)
+    answers, barrier = [], threading.Barrier(5)
+
+    def post():
+        own = app.test_client()  # each copy its own HTTP request
+        barrier.wait()
+        answers.append(own.post("/ivr/voice", data=FORM, headers=headers))
+    threads = [threading.Thread(target=post) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [response.status_code for response in answers] == [200] * 5
+    assert len({response.data for response in answers}) == 1
+    assert b"technical_problem" not in answers[0].data and b"Hangup" not in answers[0].data
+    assert count(app, Call) == 1
+
+
+def test_the_copy_that_loses_the_insert_race_answers_like_the_winner(app, caller,
+                                                                   monkeypatch):
+    """The loser read no row, then met the winner's on insert: it answers the same TwiML."""
+    import ivr.engine
+    first = caller.dial()
+    real, reads = ivr.engine.load_call, []
+
+    def read_before_the_winner_committed(sid):
+        reads.append(sid)
+        return None if len(reads) == 1 else real(sid)
+    monkeypatch.setattr(ivr.engine, "load_call", read_before_the_winner_committed)
+    second = caller.dial()
+    assert second.status == 200 and second.xml == first.xml
+    assert "technical_problem" not in second.keys
+    assert count(app, Call) == 1
+
+
 def test_an_error_on_our_side_apologises_in_twiml(app, caller, monkeypatch):
     import ivr.flow
     to_main_menu(caller, "fr")
