@@ -30,6 +30,9 @@ from .prompts import catalogue
 from .recordings import schedule_fetch
 from .security import twilio_request_required
 from .twiml import technical_problem
+from .webhook_input import MAX_QUEUE_POSITION
+from .webhook_input import MAX_SECONDS
+from .webhook_input import bounded_number
 from .webhook_input import call_sid
 from .webhook_input import printable
 
@@ -98,9 +101,9 @@ def call_status():
     def handle():
         sid = call_sid(request.form)
         call = load_call(sid) if sid else None
-        duration = request.form.get("CallDuration", "")
+        duration = bounded_number(request.form.get("CallDuration"), MAX_SECONDS)
         if call is not None and close_call(call, (request.form.get("CallStatus") or "")[:24],
-                                           int(duration) if duration.isdigit() else None):
+                                           duration):
             db.session.commit()
         return empty()
     return safely(handle)
@@ -128,11 +131,9 @@ def queue_wait():
     def handle():
         sid = call_sid(request.form)
         call = db.session.scalar(select(Call).where(Call.call_sid == sid)) if sid else None
-        waited = request.form.get("QueueTime", "0")
-        position = request.form.get("QueuePosition", "")
-        return twiml(queue.while_waiting(voice_for(call),
-                                         int(waited) if waited.isdigit() else 0,
-                                         int(position) if position.isdigit() else 0))
+        waited = bounded_number(request.form.get("QueueTime"), MAX_SECONDS) or 0
+        position = bounded_number(request.form.get("QueuePosition"), MAX_QUEUE_POSITION) or 0
+        return twiml(queue.while_waiting(voice_for(call), waited, position))
     return safely(handle)
 
 

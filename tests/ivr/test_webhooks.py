@@ -206,6 +206,52 @@ def test_replayed_and_late_status_callbacks_change_nothing(app, caller):
         first.ended_at, 20, "completed", "abandoned")
 
 
+@pytest.mark.parametrize("duration, kept", [("9" * 500, 86_400), ("0" * 40 + "95", 95),
+                                             ("\u00b2", None), ("-5", None), ("1e9", None)])
+def test_an_odd_call_duration_is_clamped_and_the_call_still_closed(app, caller, duration,
+                                                                    kept):
+    file_by_phone(caller)
+    turn = caller.post("/ivr/status", {"CallStatus": "completed", "CallDuration": duration},
+                       keep=False)
+    assert turn.status == 200 and turn.root.tag == "Response"
+    call = call_row(app, caller.call_sid)
+    assert call.ended_at is not None and call.duration_seconds == kept
+    assert call.outcome == "filed"
+
+
+def _queued(caller):
+    to_main_menu(caller, "fr")
+    turn = caller.press("0")
+    assert turn.find("Enqueue") is not None, turn.xml
+
+
+def test_an_endless_queue_time_leaves_the_queue(app, caller):
+    _queued(caller)
+    turn = caller.post(caller.enqueue.get("waitUrl"),
+                       {"QueueTime": "9" * 5000, "QueuePosition": "1"}, keep=False)
+    assert turn.status == 200 and turn.find("Leave") is not None
+
+
+@pytest.mark.parametrize("position", ["9" * 5000, "\u0663", "12abc"])
+def test_an_odd_queue_position_still_plays_the_hold_music(app, caller, position):
+    _queued(caller)
+    turn = caller.post(caller.enqueue.get("waitUrl"),
+                       {"QueueTime": "\u0661", "QueuePosition": position}, keep=False)
+    assert turn.status == 200 and turn.find("Leave") is None
+    assert turn.root[-1].tag == "Play" and turn.root[-1].text.endswith("/ivr/hold.wav")
+
+
+def test_an_endless_recording_duration_counts_as_a_recording(app, caller):
+    to_main_menu(caller, "fr")
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    element = caller.turn.find("Record")
+    turn = caller.post(element.get("action"), {
+        "RecordingSid": "RE" + "7" * 32, "RecordingDuration": "9" * 5000,
+        "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE7"})
+    assert turn.status == 200 and "ask_description" in turn.keys
+
+
 def test_a_status_callback_for_an_unknown_call_is_harmless(app, caller):
     turn = caller.hang_up()
     assert turn.status == 200 and count(app, Call) == 0 and count(app, Case) == 0
