@@ -110,6 +110,8 @@ def answer_step(sid: str, form, posted_step: str | None, turn: int) -> str:
     """Apply what was posted for `posted_step` at `turn` (None: the call comes in) and
     return the TwiML of where the call is now, committed before Twilio speaks any of it."""
     call = load_call(sid) or start_call(sid, form)
+    if call.ended_at is not None:  # a late copy after the status callback: nothing to say
+        return hangup()
     if call.last_request_key == f"{posted_step}:{turn}":
         return call.last_response  # Twilio retried: the same TwiML, nothing applied
     env = flow_env(form)
@@ -125,6 +127,12 @@ def answer_step(sid: str, form, posted_step: str | None, turn: int) -> str:
     call.last_request_key, call.last_response = request_key, xml
     db.session.commit()  # before Twilio speaks anything of it (a read reference exists)
     return xml
+
+
+def hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
 
 
 def start_call(sid: str, form) -> Call:

@@ -21,6 +21,7 @@ from shared.models import Call
 from . import bp
 from . import queue
 from .engine import answer_step
+from .engine import hangup
 from .engine import load_call
 from .engine import resume_at
 from .engine import voice_for
@@ -149,9 +150,7 @@ def queue_done():
             return twiml(technical_problem(voice_for(None)))
         if queue.left_queue(call, request.form.get("QueueResult", "")):
             db.session.commit()
-            response = VoiceResponse()
-            response.hangup()
-            return twiml(str(response))
+            return twiml(hangup())
         return twiml(resume_at(call, "agent_unavailable", request.form))
     return safely(handle)
 
