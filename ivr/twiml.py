@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from typing import Callable
 from typing import Union
@@ -57,6 +58,14 @@ class SpokenDate:
 
 Utterance = Union[Prompt, Spoken, DigitString, Pause, Number, SpokenDate]
 MAX_SPOKEN_NUMBER = 31
+# Characters XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates,
+# U+FFFE/F): one in a reply pasted from a document would make the whole TwiML invalid.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with what XML cannot carry replaced by spaces."""
+    return _NOT_XML.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ class Voice:
                 log.error("no voice can say a text: not said")
                 return
         voice = self.catalogue.language(language).say
-        verb.say(text, language=voice["language"], voice=voice.get("voice"))
+        verb.say(xml_safe(text), language=voice["language"], voice=voice.get("voice"))
 
 
 def gather(response: VoiceResponse, keys: Keys, action: str, speech_language: str | None,

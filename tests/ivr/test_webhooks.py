@@ -162,6 +162,28 @@ def test_the_copy_that_loses_the_insert_race_answers_like_the_winner(app, caller
     assert count(app, Call) == 1
 
 
+def test_a_reference_is_never_read_back_when_its_commit_fails(app, caller, monkeypatch):
+    """Committed before it is spoken: a commit that fails says sorry, never a reference
+    that was not stored."""
+    from sqlalchemy.exc import OperationalError
+    to_main_menu(caller, "fr")
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    caller.record(3)
+
+    def commit_fails():
+        db.session.rollback()
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+    with app.app_context():
+        monkeypatch.setattr(db.session, "commit", commit_fails)
+        turn = caller.record(20)
+    monkeypatch.undo()
+    assert turn.status == 200 and "technical_problem" in turn.keys
+    assert not any(key.startswith("digit_") for key in turn.keys)
+    assert "case_filed" not in turn.keys
+    assert count(app, Case) == 0
+
+
 def test_an_error_on_our_side_apologises_in_twiml(app, caller, monkeypatch):
     import ivr.flow
     to_main_menu(caller, "fr")

@@ -125,6 +125,17 @@ def test_references_use_a_secure_random_source():
     assert new_reference() != first
 
 
+def test_fresh_processes_draw_different_references():
+    """A generator seeded at import (random.Random(3737)) would draw the same references
+    after every restart: each process must draw its own."""
+    import subprocess
+    import sys
+    script = "from shared.references import new_reference; print([new_reference() for _ in range(5)])"
+    runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True).stdout for _ in range(2)}
+    assert len(runs) == 2
+
+
 # -- speech and display ---------------------------------------------------------------------
 
 def test_grouped_and_formats():
