@@ -18,9 +18,9 @@ def load(session: Session, records: list[dict] | None = None) -> dict[str, int]:
 
     Keypad codes are stable: a local authority is matched by its HCP code and keeps the
     code it has (callers, flyers and Open311 clients know it), unless that code is of the
-    old scheme (10-digit communes, 6-digit provinces: another length); a new one takes its computed code, or the
-    next free one of the same block if that is taken. A code is never reused, since rows
-    are never deleted."""
+    old scheme (10-digit communes, 6-digit provinces: another length); a new one takes its
+    computed code, or the next free one of the same block if that is taken. A code is
+    never reused, since rows are never deleted."""
     records = all_records() if records is None else records
     rows = list(session.scalars(select(Administration)))
     by_code = {a.code: a for a in rows}

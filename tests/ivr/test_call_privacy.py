@@ -127,3 +127,15 @@ def test_the_daily_command_applies_every_period(app, caller, config):
     with app.app_context():
         assert _count(CallerPreference) == 0 and _count(CallbackRequest) == 0
         assert db.session.scalar(select(Call.caller)) is None
+
+
+def test_retention_periods_come_from_the_environment(tmp_path):
+    from shared.config import load_config
+    config = load_config(tmp_path, {"CALL_RETENTION_DAYS": "30",
+                                    "CALLER_PREFERENCE_RETENTION_DAYS": "180",
+                                    "CALLBACK_RETENTION_DAYS": "7"})
+    assert (config["CALL_RETENTION_DAYS"], config["CALLER_PREFERENCE_RETENTION_DAYS"],
+            config["CALLBACK_RETENTION_DAYS"]) == (30, 180, 7)
+    defaults = load_config(tmp_path, {})
+    assert (defaults["CALL_RETENTION_DAYS"], defaults["CALLER_PREFERENCE_RETENTION_DAYS"],
+            defaults["CALLBACK_RETENTION_DAYS"]) == (90, 365, 90)

@@ -130,7 +130,8 @@ def test_fresh_processes_draw_different_references():
     after every restart: each process must draw its own."""
     import subprocess
     import sys
-    script = "from shared.references import new_reference; print([new_reference() for _ in range(5)])"
+    script = ("from shared.references import new_reference\n"
+              "print([new_reference() for _ in range(5)])")
     runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True).stdout for _ in range(2)}
     assert len(runs) == 2
