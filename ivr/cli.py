@@ -82,13 +82,14 @@ def call(url, caller, play):
 
 @cli.command("purge-recordings")
 def purge_recordings():
-    """Delete recordings older than RECORDING_RETENTION_DAYS (run it daily, e.g. cron)."""
+    """Apply the retention periods (run it daily, e.g. cron): recordings, calls, caller
+    preferences and callback requests (see ivr/retention.py)."""
     from shared.extensions import db
-    from .recordings import purge_expired
-    days = current_app.config["RECORDING_RETENTION_DAYS"]
-    count = purge_expired(db.session, days)
+    from .retention import purge
+    done = purge(db.session, current_app.config)
     db.session.commit()
-    click.echo(f"recordings of {count} cases deleted (older than {days} days)")
+    for what, count in done.items():
+        click.echo(f"{what}: {count}")
 
 
 @cli.command("setup-twilio")

@@ -1,6 +1,6 @@
 """The 3737 call flow as data: a table of steps, each with what it says, what it listens
 for and a transition function returning the next step's name. No Flask in here: the
-generic webhook views (ivr/views.py) render steps as TwiML and apply transitions.
+step engine (ivr/engine.py) renders steps as TwiML and apply transitions.
 
 Per-call state lives on the Call row (step, retries, answers), so any process can serve
 any webhook of a call.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from shared import twilio_rest
+from shared.urls import public_url
 
 TWILIO_MAX_QUEUE_SIZE = 5000
 # The two URLs Twilio is configured with (the contract's); every other one is in the TwiML.
@@ -28,12 +29,11 @@ def configure_queue() -> str:
 
 def configure_number(phone_number: str) -> str:
     """Point the number's Voice URL and status callback at this deployment."""
-    base = current_app.config["PUBLIC_BASE_URL"]
     client = twilio_rest.client()
     numbers = client.incoming_phone_numbers.list(phone_number=phone_number)
     if not numbers:
         raise LookupError(f"the account has no number {phone_number}")
-    voice_url, status_url = base + VOICE_PATH, base + STATUS_PATH
+    voice_url, status_url = public_url(VOICE_PATH), public_url(STATUS_PATH)
     client.incoming_phone_numbers(numbers[0].sid).update(
         voice_url=voice_url, voice_method="POST", status_callback=status_url,
         status_callback_method="POST")

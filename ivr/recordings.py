@@ -1,14 +1,10 @@
 """Call recordings (the caller's name, the description, a voicemail): downloaded from Twilio
 by a job, stored under RECORDINGS_DIR, attached to the case, then deleted at Twilio.
-
-Transcription plugs in through RECORDING_STORED_HOOKS: each hook gets (case, purpose, path)
-after the file is stored and attached.
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable
 
 from flask import current_app
 from sqlalchemy import select
@@ -27,7 +23,6 @@ from shared.models import utcnow
 from shared.types import JobState
 
 log = logging.getLogger(__name__)
-RECORDING_STORED_HOOKS: list[Callable[[Case, str, Path], None]] = []
 PURPOSE_FIELDS = {"name": "name_recording_path", "description": "recording_path"}
 
 
@@ -77,9 +72,6 @@ def fetch_recording(app, call_sid: str, recording_sid: str, recording_url: str) 
     session.commit()  # attached before Twilio's copy goes
     twilio_rest.client().recordings(recording_sid).delete()
     log.info("recording %s stored for case %s", recording_sid, reference)
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    for hook in RECORDING_STORED_HOOKS:
-        hook(case, purpose, path)
 
 
 def store(reference: str, purpose: str, recording_sid: str, audio: bytes) -> Path:

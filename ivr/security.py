@@ -8,15 +8,9 @@ from flask import current_app
 from flask import request
 from twilio.request_validator import RequestValidator
 
+from shared.urls import requested_public_url
+
 log = logging.getLogger(__name__)
-
-
-def public_url() -> str:
-    """The URL Twilio requested: the public base, the path and the query string."""
-    url = current_app.config["PUBLIC_BASE_URL"] + request.path
-    if request.query_string:
-        url += "?" + request.query_string.decode("latin-1")
-    return url
 
 
 def is_signed_by_twilio() -> bool:
@@ -27,7 +21,7 @@ def is_signed_by_twilio() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    return RequestValidator(token).validate(public_url(), request.form, signature)
+    return RequestValidator(token).validate(requested_public_url(), request.form, signature)
 
 
 def twilio_request_required(view):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from typing import Callable
 from typing import Union
@@ -58,6 +59,14 @@ class SpokenDate:
 
 Utterance = Union[Prompt, Spoken, DigitString, Pause, Number, SpokenDate]
 MAX_SPOKEN_NUMBER = 31
+# Characters XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates,
+# U+FFFE/F): one in a reply pasted from a document would make the whole TwiML invalid.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with what XML cannot carry replaced by spaces."""
+    return _NOT_XML.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,7 @@ class Voice:
                 log.error("no voice can say a text: not said")
                 return
         voice = self.catalogue.language(language).say
-        for chunk in say_chunks(text):
+        for chunk in say_chunks(xml_safe(text)):
             verb.say(chunk, language=voice["language"], voice=voice.get("voice"))
 
 

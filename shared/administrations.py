@@ -14,36 +14,64 @@ log = logging.getLogger(__name__)
 
 def load(session: Session, records: list[dict] | None = None) -> dict[str, int]:
     """Insert or update every administration (idempotent); those no longer listed are
-    deactivated, never deleted, since cases point at them. Returns counts."""
+    deactivated, never deleted, since cases point at them. Returns counts.
+
+    Keypad codes are stable: a local authority is matched by its HCP code and keeps the
+    code it has (callers, flyers and Open311 clients know it), unless that code is of the
+    old scheme (10-digit communes, 6-digit provinces: another length); a new one takes its
+    computed code, or the next free one of the same block if that is taken. A code is
+    never reused, since rows are never deleted."""
     records = all_records() if records is None else records
-    existing = {a.code: a for a in session.scalars(select(Administration))}
+    rows = list(session.scalars(select(Administration)))
+    by_code = {a.code: a for a in rows}
+    by_hcp = {a.hcp_code: a for a in rows if a.hcp_code}
+    taken = set(by_code)
+    placed: dict[str, Administration] = {}  # record code -> its row, for the parents
     counts = {"added": 0, "updated": 0, "deactivated": 0}
     for record in records:  # parents come first
-        admin = existing.get(record["code"])
+        hcp = record.get("hcp_code")
+        admin = by_hcp.get(hcp) if hcp else by_code.get(record["code"])
         if admin is None:
-            admin = Administration(code=record["code"])
+            admin = Administration(code=free_code(record["code"], taken))
             session.add(admin)
-            existing[record["code"]] = admin
             counts["added"] += 1
-        elif (admin.names, admin.synonyms, admin.kind.value, admin.active) != (
-                record["names"], record.get("synonyms") or {}, record["kind"], True):
-            counts["updated"] += 1
+        else:
+            if len(admin.code) != len(record["code"]):  # a code of the old scheme
+                admin.code = free_code(record["code"], taken)
+                counts["updated"] += 1
+            elif (admin.names, admin.synonyms, admin.kind.value, admin.active) != (
+                    record["names"], record.get("synonyms") or {}, record["kind"], True):
+                counts["updated"] += 1
+        taken.add(admin.code)
+        placed[record["code"]] = admin
         admin.kind = AdministrationKind(record["kind"])
         admin.names = record["names"]
         admin.synonyms = record.get("synonyms") or {}
         admin.acronym = record.get("acronym")
         admin.hcp_code = record.get("hcp_code")
         admin.active = True
-        parent = existing.get(record["parent"]) if record.get("parent") else None
-        admin.parent = parent
-    listed = {r["code"] for r in records}
-    for code, admin in existing.items():
-        if code not in listed and admin.active:
+        admin.parent = placed.get(record["parent"]) if record.get("parent") else None
+    listed = {id(admin) for admin in placed.values()}
+    for admin in rows:
+        if id(admin) not in listed and admin.active:
             admin.active = False
             counts["deactivated"] += 1
     session.flush()
     log.info("administrations loaded: %s", counts)
     return counts
+
+
+def free_code(wanted: str, taken: set[str]) -> str:
+    """`wanted` if free, else the first free code of its block (same length, same digits
+    but the last two)."""
+    if wanted not in taken:
+        return wanted
+    block = wanted[:-2]
+    for number in range(1, 100):
+        code = f"{block}{number:02d}"
+        if code not in taken:
+            return code
+    raise ValueError(f"no free keypad code left in block {block}")
 
 
 def by_code(session: Session, code: str) -> Administration | None:

@@ -20,7 +20,3 @@ def transmit_due(start: dt.datetime) -> dt.date:
 
 def reply_due(start: dt.datetime) -> dt.date:
     return local_date(start) + dt.timedelta(days=REPLY_DAYS)
-
-
-def is_overdue(due: dt.date, now: dt.datetime) -> bool:
-    return local_date(now) > due

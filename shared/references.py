@@ -55,10 +55,5 @@ def grouped(reference: str) -> list[str]:
     return [reference[:3], reference[3:6], reference[6:]]
 
 
-def format_for_speech(reference: str) -> str:
-    """Digits spaced one by one, groups separated by commas: "5 1 2, 8 0 4, 3 3 9 1"."""
-    return ", ".join(" ".join(group) for group in grouped(reference))
-
-
 def format_for_display(reference: str) -> str:
     return " ".join(grouped(reference))

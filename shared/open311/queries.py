@@ -5,7 +5,6 @@ import datetime as dt
 import math
 from urllib.parse import urlencode
 
-from flask import current_app
 from flask import request
 from sqlalchemy import Select
 from sqlalchemy import func
@@ -21,6 +20,7 @@ from ..models import Case
 from ..models import utcnow
 from ..types import AdministrationKind
 from ..types import CaseKind
+from ..urls import public_url
 from .auth import PARAM as API_KEY_PARAM
 from .params import DEFAULT_DAYS
 from .params import MAX_PARAM_LENGTH
@@ -112,8 +112,3 @@ def page_url(page: int, size: int) -> str:
             if name not in (API_KEY_PARAM, "page", "page_size")]
     query = urlencode(kept + [("page", page), ("page_size", size)])
     return f"{public_url(request.path)}?{query}"
-
-
-def public_url(path: str) -> str:
-    """`path` on the configured public base URL (behind a TLS proxy, request.url says http)."""
-    return current_app.config["PUBLIC_BASE_URL"] + path

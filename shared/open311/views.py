@@ -21,6 +21,7 @@ from ..cases import CaseService
 from ..errors import DomainError
 from ..errors import NoSuchAdministration
 from ..extensions import db
+from ..urls import public_url
 from .auth import current_key
 from .auth import require_key
 from .filing import file_once
@@ -33,7 +34,6 @@ from .params import page_params
 from .queries import fetch_page
 from .queries import find_services
 from .queries import page_headers
-from .queries import public_url
 from .queries import requests_query
 from .serialize import MEDIA_TYPES
 from .serialize import discovery_dict

@@ -124,6 +124,66 @@ def test_a_replayed_incoming_call_is_answered_the_same(app, caller):
     assert first.xml == second.xml and count(app, Call) == 1
 
 
+def test_simultaneous_copies_of_the_first_webhook_get_the_same_welcome(app, client):
+    """Twilio retries /ivr/voice: copies arriving together race to insert the CallSid."""
+    import threading
+    headers = signed(PUBLIC_BASE_URL + "/ivr/voice", FORM)
+    answers, barrier = [], threading.Barrier(5)
+
+    def post():
+        own = app.test_client()  # each copy its own HTTP request
+        barrier.wait()
+        answers.append(own.post("/ivr/voice", data=FORM, headers=headers))
+    threads = [threading.Thread(target=post) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [response.status_code for response in answers] == [200] * 5
+    assert len({response.data for response in answers}) == 1
+    assert b"technical_problem" not in answers[0].data and b"Hangup" not in answers[0].data
+    assert count(app, Call) == 1
+
+
+def test_the_copy_that_loses_the_insert_race_answers_like_the_winner(app, caller,
+                                                                   monkeypatch):
+    """The loser read no row, then met the winner's on insert: it answers the same TwiML."""
+    import ivr.engine
+    first = caller.dial()
+    real, reads = ivr.engine.load_call, []
+
+    def read_before_the_winner_committed(sid):
+        reads.append(sid)
+        return None if len(reads) == 1 else real(sid)
+    monkeypatch.setattr(ivr.engine, "load_call", read_before_the_winner_committed)
+    second = caller.dial()
+    assert second.status == 200 and second.xml == first.xml
+    assert "technical_problem" not in second.keys
+    assert count(app, Call) == 1
+
+
+def test_a_reference_is_never_read_back_when_its_commit_fails(app, caller, monkeypatch):
+    """Committed before it is spoken: a commit that fails says sorry, never a reference
+    that was not stored."""
+    from sqlalchemy.exc import OperationalError
+    to_main_menu(caller, "fr")
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    caller.record(3)
+
+    def commit_fails():
+        db.session.rollback()
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+    with app.app_context():
+        monkeypatch.setattr(db.session, "commit", commit_fails)
+        turn = caller.record(20)
+    monkeypatch.undo()
+    assert turn.status == 200 and "technical_problem" in turn.keys
+    assert not any(key.startswith("digit_") for key in turn.keys)
+    assert "case_filed" not in turn.keys
+    assert count(app, Case) == 0
+
+
 def test_an_error_on_our_side_apologises_in_twiml(app, caller, monkeypatch):
     import ivr.flow
     to_main_menu(caller, "fr")
@@ -166,6 +226,52 @@ def test_replayed_and_late_status_callbacks_change_nothing(app, caller):
     again = call_row(app, caller.call_sid)
     assert (again.ended_at, again.duration_seconds, again.twilio_status, again.outcome) == (
         first.ended_at, 20, "completed", "abandoned")
+
+
+@pytest.mark.parametrize("duration, kept", [("9" * 500, 86_400), ("0" * 40 + "95", 95),
+                                             ("\u00b2", None), ("-5", None), ("1e9", None)])
+def test_an_odd_call_duration_is_clamped_and_the_call_still_closed(app, caller, duration,
+                                                                    kept):
+    file_by_phone(caller)
+    turn = caller.post("/ivr/status", {"CallStatus": "completed", "CallDuration": duration},
+                       keep=False)
+    assert turn.status == 200 and turn.root.tag == "Response"
+    call = call_row(app, caller.call_sid)
+    assert call.ended_at is not None and call.duration_seconds == kept
+    assert call.outcome == "filed"
+
+
+def _queued(caller):
+    to_main_menu(caller, "fr")
+    turn = caller.press("0")
+    assert turn.find("Enqueue") is not None, turn.xml
+
+
+def test_an_endless_queue_time_leaves_the_queue(app, caller):
+    _queued(caller)
+    turn = caller.post(caller.enqueue.get("waitUrl"),
+                       {"QueueTime": "9" * 5000, "QueuePosition": "1"}, keep=False)
+    assert turn.status == 200 and turn.find("Leave") is not None
+
+
+@pytest.mark.parametrize("position", ["9" * 5000, "\u0663", "12abc"])
+def test_an_odd_queue_position_still_plays_the_hold_music(app, caller, position):
+    _queued(caller)
+    turn = caller.post(caller.enqueue.get("waitUrl"),
+                       {"QueueTime": "\u0661", "QueuePosition": position}, keep=False)
+    assert turn.status == 200 and turn.find("Leave") is None
+    assert turn.root[-1].tag == "Play" and turn.root[-1].text.endswith("/ivr/hold.wav")
+
+
+def test_an_endless_recording_duration_counts_as_a_recording(app, caller):
+    to_main_menu(caller, "fr")
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    element = caller.turn.find("Record")
+    turn = caller.post(element.get("action"), {
+        "RecordingSid": "RE" + "7" * 32, "RecordingDuration": "9" * 5000,
+        "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE7"})
+    assert turn.status == 200 and "ask_description" in turn.keys
 
 
 def test_a_status_callback_for_an_unknown_call_is_harmless(app, caller):

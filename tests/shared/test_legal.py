@@ -48,13 +48,6 @@ def test_the_clock_does_not_depend_on_the_zone_of_the_moment_given():
     assert legal.reply_due(paris) == legal.reply_due(utc)
 
 
-def test_is_overdue_in_local_days():
-    due = dt.date(2025, 5, 26)
-    assert not legal.is_overdue(due, at(2025, 5, 26, 22, 59))   # 23:59 local on the due day
-    assert legal.is_overdue(due, at(2025, 5, 26, 23, 0))        # 00:00 local the day after
-    assert not legal.is_overdue(due, at(2025, 5, 1, 12, 0))
-
-
 def test_the_dates_are_computed_at_filing_and_kept_per_case(session, admin):
     filed = at(2025, 5, 10, 23, 30)
     case = CaseService(session, clock=lambda: filed).file(new_case(admin))

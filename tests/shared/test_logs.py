@@ -138,3 +138,29 @@ def test_filing_through_the_configured_handler_shows_no_cin_or_phone(session, ad
 def test_a_cin_typed_in_lower_case_is_masked():
     from shared.logs import mask_personal_data
     assert mask_personal_data("cin ab123456 given") == "cin ******56 given"
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("cin 123456 keyed", "cin ****56 keyed"),
+    ("CIN: 1234", "CIN: ****"),
+    ("{'cin_digits': '654321', 'kind': 'complaint'}",
+     "{'cin_digits': '****21', 'kind': 'complaint'}"),
+    ('{"citizen_cin": "123456"}', '{"citizen_cin": "****56"}'),
+    ("citizen_cin=98765", "citizen_cin=***65"),
+])
+def test_cin_digits_after_a_cin_label_are_masked(text, masked):
+    assert mask_personal_data(text) == masked
+
+
+@pytest.mark.parametrize("text", ["vaccin 123456", "cinq 12345 appels", "step cin (turn 7)"])
+def test_words_that_only_contain_cin_are_left_alone(text):
+    assert mask_personal_data(text) == text
+
+
+def test_a_database_error_never_shows_its_parameters():
+    error = ("(psycopg.errors.UniqueViolation) duplicate key\n[SQL: INSERT INTO cases "
+             "(reference, citizen_cin) VALUES (%s, %s)]\n[parameters: ('5128043391', '123456', "
+             "'Fatima Zahra', 'Derb Omar 12')]\n(Background on this error at: https://x/e/20)")
+    masked = mask_personal_data(error)
+    assert "123456" not in masked and "Fatima" not in masked and "Derb" not in masked
+    assert "[parameters: hidden]\n(Background on this error" in masked

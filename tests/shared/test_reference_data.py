@@ -78,7 +78,7 @@ def test_counts_per_kind(records):
 
 
 def test_code_scheme(records):
-    width = {"region": 3, "province": 6, "commune": 10}
+    width = {"region": 3, "province": 4, "commune": 6}
     first = {"ministry": "1", "public_body": "2", "region": "3", "province": "4", "commune": "5"}
     for record in records:
         code, kind = record["code"], record["kind"]
@@ -97,14 +97,35 @@ def test_local_codes_follow_hcp_codes(records):
     by_code = {r["code"]: r for r in records}
     for record in records:
         if record["kind"] == "province":
-            assert record["code"] == "4" + record["hcp_code"].replace(".", "")
+            assert record["code"] == "4" + record["hcp_code"].split(".")[1]
             assert record["parent"] == "3" + record["hcp_code"][:2]
         elif record["kind"] == "commune":
             province = by_code[record["parent"]]
             assert province["kind"] == "province"
             assert record["hcp_code"].startswith(province["hcp_code"] + ".")
-    assert by_code["401511"]["names"]["fr"] == "Tanger-Assilah"
-    assert by_code["401511"]["parent"] == "301"
+            assert record["code"][:4] == "5" + province["code"][1:]
+    assert by_code["4511"]["names"]["fr"] == "Tanger-Assilah"
+    assert by_code["4511"]["parent"] == "301"
+    assert by_code["551101"]["names"]["fr"] == "Tanger"
+
+
+def test_every_keypad_code_is_at_most_six_digits_shorter_than_a_reference(records):
+    assert max(len(r["code"]) for r in records) == 6
+    assert all(len(r["code"]) < 10 and r["code"].isdigit() for r in records)
+
+
+def test_communes_are_numbered_in_hcp_order_within_their_province(records):
+    tangier = [r for r in records if r["kind"] == "commune" and r["parent"] == "4511"]
+    ordered = sorted(tangier, key=lambda r: [int(p) for p in r["hcp_code"].split(".")])
+    assert [r["code"] for r in ordered] == [f"5511{n:02d}" for n in range(1, len(tangier) + 1)]
+
+
+def test_validate_rejects_a_code_too_long_to_key():
+    record = {"code": "5015110101", "kind": "ministry", "parent": None, "acronym": None,
+              "hcp_code": None, "names": {"ary": "وزارة", "ar": "وزارة", "fr": "Ministère"},
+              "synonyms": {}}
+    with pytest.raises(ValueError, match="longer than 6 digits"):
+        validate([record])
 
 
 def test_keypad_codes_are_prefix_free(records):

@@ -1,0 +1,168 @@
+"""The step engine: renders the call's current step as TwiML (following steps that only
+speak) and applies what the caller answered through the step's transition. Per-call state
+is the Call row, so any process can serve any webhook of a call."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from twilio.twiml.voice_response import VoiceResponse
+
+from shared import identity
+from shared.caller_limits import CallerLimits
+from shared.extensions import db
+from shared.models import Call
+from shared.models import utcnow
+from shared.urls import public_endpoint
+
+from . import queue
+from .flow import FIRST_STEP
+from .flow import STEPS
+from .flow import FlowEnv
+from .flow import forget
+from .flow import preferred_language
+from .prompts import catalogue
+from .twiml import Keys
+from .twiml import Prompt
+from .twiml import Recording
+from .twiml import Voice
+from .twiml import gather
+from .twiml import record
+from .webhook_input import caller_number
+from .webhook_input import heard_from
+
+log = logging.getLogger(__name__)
+MAX_CHAIN = 6            # steps said one after another in one answer
+
+
+def audio_url(language: str, key: str) -> str:
+    return public_endpoint("ivr.prompt_audio", language=language, key=key)
+
+
+def default_language() -> str:
+    return catalogue().languages[0].code
+
+
+def voice_for(call: Call | None) -> Voice:
+    language = (call.language if call is not None else None) or default_language()
+    return Voice(catalogue(), language, audio_url)
+
+
+def flow_env(form) -> FlowEnv:
+    languages = catalogue().languages
+    speech = frozenset(lang.code for lang in languages if lang.speech) \
+        if current_app.config["SPEECH_INPUT"] == "twilio" else frozenset()
+    return FlowEnv(session=db.session, languages=languages, caller=caller_number(form),
+                   can_queue=queue.can_queue, speech_languages=speech,
+                   limits=CallerLimits.from_config(current_app.config))
+
+
+def load_call(sid: str) -> Call | None:
+    # FOR UPDATE serialises Twilio's retries of one call on PostgreSQL; SQLite's immediate
+    # transactions already do.
+    return db.session.scalar(select(Call).where(Call.call_sid == sid).with_for_update())
+
+
+def move(call: Call, step: str) -> None:
+    """Go to `step`; a new step starts with no failed tries."""
+    if step != call.step:
+        call.retries = 0
+    call.step = step
+
+
+def render(call: Call, env: FlowEnv) -> str:
+    """The TwiML of the call's current step, following steps that only speak."""
+    response = VoiceResponse()
+    voice = voice_for(call)
+    pending = call.answers.get("notice")
+    forget(call, "notice")
+    prefix = [Prompt(pending)] if pending else []
+    call.turn += 1
+    for _ in range(MAX_CHAIN):
+        step = STEPS[call.step]
+        items = prefix + step.say(call, env)
+        prefix = []
+        action = public_endpoint("ivr.answer", name=step.name, t=call.turn)
+        if isinstance(step.listen, Keys):
+            language = env.language(call.language or "")
+            speech = language.speech if language and language.code in env.speech_languages \
+                else None
+            voice.render(gather(response, step.listen, action, speech), items)
+            response.redirect(action, method="POST")  # no input: the step hears nothing
+        elif isinstance(step.listen, Recording):
+            voice.render(response, items)
+            record(response, step.listen, action, public_endpoint("ivr.recording_status"))
+            response.redirect(action, method="POST")
+        else:
+            voice.render(response, items)
+            if step.end == "hangup":
+                response.hangup()
+            elif step.end == "enqueue":
+                queue.enqueue(response, call)
+            else:
+                move(call, step.then(call, env) if callable(step.then) else step.then)
+                continue
+        break
+    return str(response)
+
+
+def answer_step(sid: str, form, posted_step: str | None, turn: int) -> str:
+    """Apply what was posted for `posted_step` at `turn` (None: the call comes in) and
+    return the TwiML of where the call is now, committed before Twilio speaks any of it."""
+    call = load_call(sid) or start_call(sid, form)
+    if call.ended_at is not None:  # a late copy after the status callback: nothing to say
+        return hangup()
+    if call.last_request_key == f"{posted_step}:{turn}":
+        return call.last_response  # Twilio retried: the same TwiML, nothing applied
+    env = flow_env(form)
+    fresh = posted_step is not None and posted_step == call.step and turn == call.turn
+    if fresh:
+        step = STEPS[call.step]
+        move(call, step.next(call, heard_from(form), env))
+    elif posted_step is not None:
+        log.info("late or replayed webhook for step %s (turn %s) of a call now at %s",
+                 posted_step, turn, call.step)
+    request_key = f"{posted_step}:{turn}"
+    xml = render(call, env)
+    call.last_request_key, call.last_response = request_key, xml
+    db.session.commit()  # before Twilio speaks anything of it (a read reference exists)
+    return xml
+
+
+def hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def start_call(sid: str, form) -> Call:
+    """Insert the call, or get it: two copies of its first webhook (Twilio retries) can
+    both find no row; the second to insert gets the first's row, committed by then."""
+    caller = caller_number(form)
+    call = Call(call_sid=sid, caller=caller, called=(form.get("To") or "")[:32] or None,
+                step=FIRST_STEP, retries=0, turn=0, answers={}, started_at=utcnow())
+    preferred = preferred_language(db.session, caller)
+    if preferred:
+        call.answers = {"preferred_language": preferred}
+        call.language = preferred
+    try:
+        with db.session.begin_nested():
+            db.session.add(call)
+    except IntegrityError:
+        log.info("call %s: another copy of its first webhook inserted it", sid)
+        existing = load_call(sid)
+        if existing is None:
+            raise
+        return existing
+    log.info("call %s from %s", sid, identity.mask(caller))
+    return call
+
+
+def resume_at(call: Call, step: str, form) -> str:
+    """Send the call on to `step` (outside a step's own transition) and render it."""
+    move(call, step)
+    xml = render(call, flow_env(form))
+    db.session.commit()
+    return xml
