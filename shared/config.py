@@ -7,9 +7,17 @@ import os
 import secrets
 from pathlib import Path
 
+from limits import parse_many
+
 from . import hours
 
 DEFAULT_OPENING_HOURS = "mon-fri 08:30-16:30"
+# Open311 rate limits (limits' notation; several separated by ";"): see shared/open311/limits.py.
+RATE_LIMITS = {
+    "OPEN311_RATE_LIMIT": "120 per minute",  # per client address, requests without a valid key
+    "OPEN311_KEY_RATE_LIMIT": "1200 per minute",  # per API key
+    "REFERENCE_LOOKUP_RATE_LIMIT": "20 per minute;500 per day",  # per address, per reference
+}
 
 
 class ConfigError(RuntimeError):
@@ -24,6 +32,16 @@ def _int(environ, name, default):
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _rate_limit(environ, name) -> str:
+    value = environ.get(name) or RATE_LIMITS[name]
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must read like '20 per minute;500 per day', "
+                          f"got {value!r}") from None
+    return value
 
 
 def _database_url(environ, instance_path: Path) -> str:
@@ -77,6 +95,12 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "QUEUE_MAX_SIZE": _int(environ, "QUEUE_MAX_SIZE", 50),
         "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
+        **{name: _rate_limit(environ, name) for name in RATE_LIMITS},
+        # Flask-Limiter: counters in Redis when there is one (shared by every process),
+        # else in this process's memory; if Redis fails, memory until it is back.
+        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
     }
