@@ -46,6 +46,8 @@ def app(tmp_path_factory):
         "OPEN311_RATE_LIMIT": "10000 per minute",
         "OPEN311_KEY_RATE_LIMIT": "10000 per minute",
         "REFERENCE_LOOKUP_RATE_LIMIT": "10000 per minute",
+        # Rate-limit counters in memory, or in the Redis that TEST_REDIS_URL names.
+        "RATELIMIT_STORAGE_URI": os.environ.get("TEST_REDIS_URL") or "memory://",
     }, environ=environ)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
