@@ -571,6 +571,19 @@ def test_post_files_a_case_with_the_key_channel(client, session, admin, api_keys
     assert get_one(client, reference)["status"] == "open"
 
 
+def test_post_with_the_key_in_a_header_and_the_file_scope_only(client, session, admin,
+                                                             api_keys):
+    response = client.post(f"{API}/requests.json", data=form(admin, api_key=None),
+                           headers=keyed(FILE_ONLY_KEY))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    session.rollback()
+    case = session.scalar(select(Case))
+    assert case.channel is Channel.WEB and case.events[0].actor == "api:kiosk"
+    # Filing is all it may do: what it filed it reads back as anyone does.
+    item = get_one(client, case.reference, key=FILE_ONLY_KEY)
+    assert "description" not in item and item["status_notes"] is None
+
+
 def test_post_minimal_observation_and_xml(client, session, admin, api_keys):
     data = form(admin, **{"attribute[kind]": "observation", "attribute[cin]": None,
                           "first_name": None, "last_name": None, "phone": None,
@@ -592,6 +605,8 @@ def test_post_minimal_observation_and_xml(client, session, admin, api_keys):
     ({"api_key": None}, 401, "api_key"),
     ({"api_key": "not-a-key"}, 403, "api_key"),
     ({"api_key": REVOKED_KEY}, 403, "revoked"),
+    ({"api_key": EXPIRED_KEY}, 403, "expired"),
+    ({"api_key": READ_ALL_KEY}, 403, "file"),  # a key that may read but not file
     ({"service_code": None}, 400, "service_code"),
     ({"service_code": "99999"}, 400, "service_code"),
     ({"service_code": "٢٠١"}, 400, "service_code"),
