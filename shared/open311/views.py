@@ -163,9 +163,9 @@ def domain_error(error: DomainError):
 @bp.errorhandler(RateLimitExceeded)
 def rate_limited(error: RateLimitExceeded):
     """429 with Retry-After: too many requests, or too many references looked up."""
-    seconds = retry_after(error)
-    return error_response(429, f"too many requests (at most {error.description}): "
-                               f"retry in {seconds} seconds", {"Retry-After": str(seconds)})
+    seconds = retry_after()
+    return error_response(429, f"{error.description}: retry in {seconds} seconds",
+                          {"Retry-After": str(seconds)})
 
 
 @bp.errorhandler(HTTPException)

@@ -57,7 +57,8 @@ def test_without_a_key_each_address_is_limited_across_the_api(app, config):
     client = from_address(app, "198.51.100.7")
     for url in (f"{API}/services.json", f"{API}/discovery.xml", f"{API}/openapi.json"):
         assert client.get(url).status_code == 200
-    assert "3 per 1 minute" in assert_limited(client.get(f"{API}/services.json"))
+    assert "requests from this address (at most 3 per minute)" in assert_limited(
+        client.get(f"{API}/services.json"))
     assert_limited(client.get(f"{API}/services.xml"), "xml")
     assert_limited(client.post(f"{API}/requests.json", data={}))
     # Another address has its own count.
@@ -79,7 +80,8 @@ def test_a_key_is_counted_by_key_not_by_address(app, config):
     client = from_address(app, "203.0.113.5")
     for _ in range(3):
         assert client.get(f"{API}/requests.json", headers=keyed(KEY)).status_code == 200
-    assert_limited(client.get(f"{API}/requests.json", headers=keyed(KEY)))
+    assert "with this api_key" in assert_limited(
+        client.get(f"{API}/requests.json", headers=keyed(KEY)))
     assert client.get(f"{API}/requests.json", headers=keyed(OTHER_KEY)).status_code == 200
     assert client.get(f"{API}/services.json").status_code == 200  # the address's own count
     assert_limited(client.get(f"{API}/services.json"))
@@ -93,7 +95,7 @@ def test_reference_lookups_count_each_reference(app, session, admin, config):
     assert client.get(f"{API}/requests/{known}.json").status_code == 200
     assert client.get(f"{API}/requests/{unknown_reference()}.xml").status_code == 404
     three = ",".join(unknown_reference() for _ in range(3))
-    assert "4 per 1 minute" in assert_limited(
+    assert "references looked up from this address (at most 4 per minute)" in assert_limited(
         client.get(f"{API}/requests.json?service_request_id={three}"))
     # The refused three were not counted: two more fit, then none.
     assert client.get(f"{API}/requests.json?service_request_id={known}").status_code == 200
