@@ -736,3 +736,19 @@ def test_openapi_lists_every_route_served(app, client):
                 node = document
                 for part in reference.split("/"):
                     node = node[part]
+
+
+def test_openapi_states_the_key_rules_and_the_limits(client):
+    document = client.get(f"{API}/openapi.json").get_json()
+    scheme = document["components"]["securitySchemes"]["ApiKeyHeader"]
+    assert (scheme["in"], scheme["name"]) == ("header", "X-Api-Key")
+    assert '"in": "query", "description": "Optional: a valid key' not in json.dumps(document)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert "429" in operation["responses"], (path, method)
+            assert all(p.get("name") != "api_key" for p in operation.get("parameters", []))
+    requests = document["paths"]["/requests.{format}"]
+    assert requests["post"]["security"] == [{"ApiKeyHeader": ["file"]}]
+    assert {} in requests["get"]["security"] and "401" in requests["get"]["responses"]
+    service = document["components"]["schemas"]["ServiceRequest"]["properties"]
+    assert "null" in service["service_code"]["type"]
