@@ -23,20 +23,20 @@ from ..cases import CaseService
 from ..errors import DomainError
 from ..errors import NoSuchAdministration
 from ..extensions import db
-from . import auth
+from .auth import HEADER
 from .auth import ApiKeyRequired
 from .auth import read_access
 from .auth import require_scope
 from .filing import file_once
 from .filing import new_case_from_form
+from .limits import limit_blueprint
+from .limits import reference_lookup
+from .limits import retry_after
 from .params import MAX_PARAM_LENGTH
 from .params import BadParameter
 from .params import languages
 from .params import locale_param
 from .params import page_params
-from .limits import limit_blueprint
-from .limits import reference_lookup
-from .limits import retry_after
 from .queries import fetch_page
 from .queries import find_services
 from .queries import named_references
@@ -155,7 +155,7 @@ def response_format() -> str:
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     """Bad input, unknown case or service, refused key: the spec's error document."""
-    headers = {"WWW-Authenticate": f'ApiKey realm="open311", header="{auth.HEADER}"'} \
+    headers = {"WWW-Authenticate": f'ApiKey realm="open311", header="{HEADER}"'} \
         if isinstance(error, ApiKeyRequired) else None
     return error_response(error.http_status, error.message, headers)
 
