@@ -13,6 +13,7 @@ from .database import tune_engine
 from .extensions import babel
 from .extensions import csrf
 from .extensions import db
+from .extensions import limiter
 from .extensions import login_manager
 from .extensions import socketio
 from .i18n import select_locale
@@ -59,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

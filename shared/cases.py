@@ -111,11 +111,16 @@ class CaseService:
     # -- filing --------------------------------------------------------------------------
     def file(self, new: NewCase) -> Case:
         """Write a new case with a unique random reference and its first event."""
+        return self.file_or_get(new)[0]
+
+    def file_or_get(self, new: NewCase) -> tuple[Case, bool]:
+        """The case filed for `new` and True, or the case already filed under its
+        idempotency key (even by a concurrent twin) and False."""
         if new.idempotency_key:
             existing = self.session.scalar(
                 select(Case).where(Case.idempotency_key == new.idempotency_key))
             if existing is not None:
-                return existing
+                return existing, False
         self._validate(new)
         now = self.clock()
         for _attempt in range(MAX_REFERENCE_ATTEMPTS):
@@ -131,7 +136,7 @@ class CaseService:
                     existing = self.session.scalar(
                         select(Case).where(Case.idempotency_key == new.idempotency_key))
                     if existing is not None:
-                        return existing
+                        return existing, False
                 if self.find(case.reference) is None:
                     raise  # not a reference drawn twice: drawing again would not help
                 continue
@@ -140,7 +145,7 @@ class CaseService:
             queue_event(self.session, "case_filed", case_summary(case), room="cases")
             log.info("case %s filed (%s, %s, channel %s)", case.reference, case.kind.value,
                      new.administration.code if new.administration else "-", new.channel.value)
-            return case
+            return case, True
         raise RuntimeError("could not draw a free reference number")  # pragma: no cover
 
     def _validate(self, new: NewCase) -> None:

@@ -1,6 +1,5 @@
 """`flask` commands: schema, reference data, demo data, API keys, users, jobs, prompts."""
-import hashlib
-import secrets
+import datetime as dt
 import time
 
 import click
@@ -8,15 +7,16 @@ from flask import Flask
 from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from . import administrations
+from . import apikeys
 from . import demo
 from . import migrate
+from .errors import DomainError
 from .extensions import db
 from .models import Administration
-from .models import ApiKey
 from .models import User
+from .models import utcnow
 from .types import Channel
 from .types import Role
 
@@ -75,34 +75,34 @@ def release_command():
     click.echo("release done")
 
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 @keys_cli.command("create")
 @click.argument("name")
-@click.option("--channel", type=click.Choice([c.value for c in (Channel.WEB, Channel.APP,
-                                                                 Channel.API)]),
-              default="api")
-def create_api_key(name, channel):
+@click.option("--channel", type=click.Choice([c.value for c in apikeys.KEY_CHANNELS]),
+              default="api", help="The channel the key's requests are filed under.")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(apikeys.SCOPES),
+              help="What the key may do (repeat for several; default: file and read_own).")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None,
+              help="The key stops working after this many days (default: never).")
+def create_api_key(name, channel, scopes, expires_days):
     """Create an API key; it is printed once and only its hash is kept."""
-    if db.session.scalar(select(ApiKey).where(ApiKey.name == name)):
-        raise click.ClickException(f"an API key named {name!r} exists already")
-    key = secrets.token_urlsafe(32)
-    db.session.add(ApiKey(name=name, key_hash=hash_key(key), channel=Channel(channel)))
+    expires_at = utcnow() + dt.timedelta(days=expires_days) if expires_days else None
+    try:
+        _key, raw = apikeys.create(db.session, name, Channel(channel),
+                                   scopes or apikeys.DEFAULT_SCOPES, expires_at)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(key)
+    click.echo(raw)
 
 
 @keys_cli.command("revoke")
 @click.argument("name")
 def revoke_api_key(name):
     """Revoke an API key by name."""
-    from .models import utcnow
-    item = db.session.scalar(select(ApiKey).where(ApiKey.name == name))
-    if item is None:
-        raise click.ClickException(f"no API key named {name!r}")
-    item.revoked_at = utcnow()
+    try:
+        apikeys.revoke(db.session, name)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"revoked {name}")
 

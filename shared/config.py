@@ -7,9 +7,17 @@ import os
 import secrets
 from pathlib import Path
 
+from limits import parse_many
+
 from . import hours
 
 DEFAULT_OPENING_HOURS = "mon-fri 08:30-16:30"
+# Open311 rate limits (limits' notation; several separated by ";"): see shared/open311/limits.py.
+RATE_LIMITS = {
+    "OPEN311_RATE_LIMIT": "120 per minute",  # per client address, requests without a valid key
+    "OPEN311_KEY_RATE_LIMIT": "1200 per minute",  # per API key
+    "REFERENCE_LOOKUP_RATE_LIMIT": "20 per minute;500 per day",  # per address, per reference
+}
 
 
 class ConfigError(RuntimeError):
@@ -24,6 +32,16 @@ def _int(environ, name, default):
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _rate_limit(environ, name) -> str:
+    value = environ.get(name) or RATE_LIMITS[name]
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must read like '20 per minute;500 per day', "
+                          f"got {value!r}") from None
+    return value
 
 
 def _database_url(environ, instance_path: Path) -> str:
@@ -83,6 +101,14 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "IVR_MAX_CASES_PER_DAY": _int(environ, "IVR_MAX_CASES_PER_DAY", 5),
         "IVR_MAX_CHECKS_PER_DAY": _int(environ, "IVR_MAX_CHECKS_PER_DAY", 20),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
+        **{name: _rate_limit(environ, name) for name in RATE_LIMITS},
+        # Flask-Limiter: counters in Redis when there is one (shared by every process),
+        # else in this process's memory; if Redis fails, memory until it is back.
+        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A Redis that does not answer holds a request half a second at most, not the API.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -246,15 +246,28 @@ class CallbackRequest(db.Model):
 
 
 class ApiKey(db.Model):
-    """A key for the Open311 API's writes and personal data; only its hash is stored."""
+    """A key for the Open311 API's writes and personal data; only its hash is stored.
+
+    `scope` holds space-separated grants (shared/apikeys.py SCOPES), as OAuth scopes do.
+    """
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.API)
+    scope: Mapped[str] = mapped_column(String(64), default="file read_own",
+                                       server_default="file read_own")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(self.scope.split())
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class Job(db.Model):

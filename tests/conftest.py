@@ -9,6 +9,7 @@ from shared import administrations
 from shared import migrate
 from shared.app import create_app
 from shared.extensions import db
+from shared.extensions import limiter
 from shared.models import Administration
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -41,6 +42,12 @@ def app(tmp_path_factory):
         "JOB_WORKER": "none",
         "RECORDINGS_DIR": str(instance / "recordings"),
         "OPENING_HOURS": "mon-sun 00:00-23:59",
+        # Rate limits far above what one test sends; tests of the limits lower them.
+        "OPEN311_RATE_LIMIT": "10000 per minute",
+        "OPEN311_KEY_RATE_LIMIT": "10000 per minute",
+        "REFERENCE_LOOKUP_RATE_LIMIT": "10000 per minute",
+        # Rate-limit counters in memory, or in the Redis that TEST_REDIS_URL names.
+        "RATELIMIT_STORAGE_URI": os.environ.get("TEST_REDIS_URL") or "memory://",
     }, environ=environ)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -60,6 +67,7 @@ def _clean_tables(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    limiter.reset()  # every test starts with fresh rate-limit counters
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:

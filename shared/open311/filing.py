@@ -5,7 +5,6 @@ import hashlib
 import re
 
 from flask import request
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..administrations import by_code
@@ -116,14 +115,10 @@ def new_case_from_form(form: MultiDict, key: ApiKey) -> NewCase:
 
 
 def file_once(new: NewCase, key: ApiKey) -> tuple[Case, bool]:
-    """The case filed for `new`, and whether it is new (False: an Idempotency-Key replay)."""
-    if new.idempotency_key:
-        existing = db.session.scalar(
-            select(Case).where(Case.idempotency_key == new.idempotency_key))
-        if existing is not None:
-            if (existing.administration_id, existing.kind, existing.description) != (
-                    new.administration.id, new.kind, new.description):
-                raise IdempotencyConflict("this Idempotency-Key was used for another request")
-            return existing, False
-    # A concurrent twin slipping past the check above still gets the same case from file().
-    return CaseService(db.session, actor=f"api:{key.name}").file(new), True
+    """The case filed for `new`, and whether this request filed it (False: an
+    Idempotency-Key replay, including a twin that raced this one and won)."""
+    case, created = CaseService(db.session, actor=f"api:{key.name}").file_or_get(new)
+    if not created and (case.administration_id, case.kind, case.description) != (
+            new.administration.id, new.kind, new.description):
+        raise IdempotencyConflict("this Idempotency-Key was used for another request")
+    return case, created

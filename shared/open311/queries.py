@@ -20,8 +20,8 @@ from ..models import Case
 from ..models import utcnow
 from ..types import AdministrationKind
 from ..types import CaseKind
+from ..types import Channel
 from ..urls import public_url
-from .auth import PARAM as API_KEY_PARAM
 from .params import DEFAULT_DAYS
 from .params import MAX_PARAM_LENGTH
 from .params import BadParameter
@@ -55,14 +55,23 @@ def searchable(admin: Administration) -> str:
     return fold(" | ".join(words))
 
 
-def requests_query(args: MultiDict) -> Select:
-    """The cases the GET requests filters select (service_request_id overrides the rest)."""
-    stmt = select(Case)
+def named_references(args: MultiDict) -> list[str]:
+    """The references service_request_id names, each checked (empty when it names none)."""
     ids = list_param(args, "service_request_id")
+    if not all(references.is_valid(ref) for ref in ids):
+        raise BadParameter("a service_request_id is a 10-digit reference number")
+    return ids
+
+
+def requests_query(args: MultiDict, channel: Channel | None = None) -> Select:
+    """The cases the GET requests filters select (service_request_id overrides the rest);
+    an open listing is kept to `channel` when one is given (a read_own key's)."""
+    stmt = select(Case)
+    ids = named_references(args)
     if ids:
-        if not all(references.is_valid(ref) for ref in ids):
-            raise BadParameter("a service_request_id is a 10-digit reference number")
         return stmt.where(Case.reference.in_(ids))
+    if channel is not None:
+        stmt = stmt.where(Case.channel == channel)
     codes = list_param(args, "service_code")
     if codes:
         if not all(code.isascii() and code.isdigit() and len(code) <= 16 for code in codes):
@@ -107,8 +116,8 @@ def page_headers(page: int, size: int, total: int) -> dict[str, str]:
 
 
 def page_url(page: int, size: int) -> str:
-    """This URL at another page; the api_key is left out, so links never leak it."""
+    """This URL at another page (a key is never in a URL: auth.presented_key refuses it)."""
     kept = [(name, value) for name, value in request.args.items(multi=True)
-            if name not in (API_KEY_PARAM, "page", "page_size")]
+            if name not in ("page", "page_size")]
     query = urlencode(kept + [("page", page), ("page_size", size)])
     return f"{public_url(request.path)}?{query}"

@@ -2,7 +2,8 @@
 
 The dicts follow the field order of GeoReport v2; fields the spec does not have (detailed_status,
 kind, phone) are Moroccan extensions, always after the spec's own. A request's personal data
-(description, masked phone) is only in the dict when the caller sent a valid API key.
+(the reply in status_notes, description, masked phone) is only in the dict for a caller whose
+API key may read that request (shared/open311/auth.py).
 """
 from __future__ import annotations
 
@@ -133,11 +134,11 @@ def service_definition_dict(admin: Administration, language: str,
 
 
 # -- requests -------------------------------------------------------------------------------
-def status_notes(case: Case, language: str, with_reply: bool) -> str | None:
-    """The reply once answered (or only that there is one), else why the case was closed."""
+def status_notes(case: Case, language: str) -> str | None:
+    """The reply once answered, else why the case was closed (for who may read the reply)."""
     notes = text(STATUS_NOTES, language)
     if case.status in (CaseStatus.ANSWERED, CaseStatus.CLOSED):
-        return case.reply if with_reply and case.reply else notes["answered"]
+        return case.reply or notes["answered"]
     if case.status is CaseStatus.NOT_COMPETENT:
         return notes["not_competent"].format(redirect_to=case.redirect_to or "")
     if case.status in (CaseStatus.INADMISSIBLE, CaseStatus.DUPLICATE):
@@ -145,20 +146,23 @@ def status_notes(case: Case, language: str, with_reply: bool) -> str | None:
     return None
 
 
-def request_dict(case: Case, language: str, *, private: bool, with_reply: bool) -> dict:
-    """One entry of GET requests; `private` (a valid API key) adds description and phone."""
+def request_dict(case: Case, language: str, *, private: bool) -> dict:
+    """One entry of GET requests. Anyone gets the status, the service and the dates;
+    `private` (a key allowed to read this case) adds status_notes, description and phone.
+    A case with no administration yet (a voicemail) has null service fields."""
     admin = case.administration
+    service_name = admin.name(language) if admin is not None else None
     data = {
         "service_request_id": case.reference,
         "status": "open" if is_open(case.status) else "closed",
-        "status_notes": status_notes(case, language, with_reply or private),
-        "service_name": admin.name(language),
-        "service_code": admin.code,
+        "status_notes": status_notes(case, language) if private else None,
+        "service_name": service_name,
+        "service_code": admin.code if admin is not None else None,
     }
     if private:
         data["description"] = case.description
     data.update({
-        "agency_responsible": admin.name(language),
+        "agency_responsible": service_name,
         "service_notice": None,
         "requested_datetime": local_iso(case.filed_at),
         "updated_datetime": local_iso(case.updated_at),

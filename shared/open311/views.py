@@ -12,9 +12,11 @@ from pathlib import Path
 from flask import Response
 from flask import current_app
 from flask import request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from . import bp
+from .. import apikeys
 from .. import references
 from ..administrations import by_code
 from ..cases import CaseService
@@ -22,10 +24,15 @@ from ..errors import DomainError
 from ..errors import NoSuchAdministration
 from ..extensions import db
 from ..urls import public_url
-from .auth import current_key
-from .auth import require_key
+from .auth import HEADER
+from .auth import ApiKeyRequired
+from .auth import read_access
+from .auth import require_scope
 from .filing import file_once
 from .filing import new_case_from_form
+from .limits import limit_blueprint
+from .limits import reference_lookup
+from .limits import retry_after
 from .params import MAX_PARAM_LENGTH
 from .params import BadParameter
 from .params import languages
@@ -33,6 +40,7 @@ from .params import locale_param
 from .params import page_params
 from .queries import fetch_page
 from .queries import find_services
+from .queries import named_references
 from .queries import page_headers
 from .queries import requests_query
 from .serialize import MEDIA_TYPES
@@ -46,6 +54,7 @@ from .serialize import service_dict
 
 FORMAT = "<any(json, xml):fmt>"
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+limit_blueprint(bp)
 
 
 # -- endpoints ------------------------------------------------------------------------------
@@ -77,25 +86,31 @@ def service_definition(service_code, fmt):
 
 
 @bp.get(f"/requests/<service_request_id>.{FORMAT}")
+@reference_lookup
 def request_detail(service_request_id, fmt):
     """One request by its reference, as a one-item list (the spec's shape)."""
-    key = current_key()
+    access = read_access()
     language = locale_param()
     if not references.is_valid(service_request_id):
         raise BadParameter("a service_request_id is a 10-digit reference number")
     case = CaseService(db.session).get(service_request_id)
-    item = request_dict(case, language, private=key is not None, with_reply=True)
+    item = request_dict(case, language, private=access.sees_personal_data(case))
     return render([item], fmt, "service_requests")
 
 
 @bp.get(f"/requests.{FORMAT}")
+@reference_lookup
 def request_list(fmt):
-    """Requests matching the filters, most recent first, one page at a time."""
-    key = current_key()
+    """Requests named by service_request_id (anyone), or matching the filters (a key that
+    may list), most recent first, one page at a time."""
+    access = read_access()
     language = locale_param()
+    if not named_references(request.args):
+        access.check_may_list()
     page, size = page_params(request.args)
-    cases, total = fetch_page(requests_query(request.args), page, size)
-    items = [request_dict(case, language, private=key is not None, with_reply=False)
+    query = requests_query(request.args, access.channel if access.may_list() else None)
+    cases, total = fetch_page(query, page, size)
+    items = [request_dict(case, language, private=access.sees_personal_data(case))
              for case in cases]
     return render(items, fmt, "service_requests", headers=page_headers(page, size, total))
 
@@ -103,7 +118,7 @@ def request_list(fmt):
 @bp.post(f"/requests.{FORMAT}")
 def create_request(fmt):
     """File a request from another channel; a replayed Idempotency-Key files nothing new."""
-    key = require_key()
+    key = require_scope(apikeys.FILE, "file a request")
     new = new_case_from_form(request.form, key)
     case, created = file_once(new, key)
     db.session.commit()
@@ -140,7 +155,17 @@ def response_format() -> str:
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     """Bad input, unknown case or service, refused key: the spec's error document."""
-    return error_response(error.http_status, error.message)
+    headers = {"WWW-Authenticate": f'ApiKey realm="open311", header="{HEADER}"'} \
+        if isinstance(error, ApiKeyRequired) else None
+    return error_response(error.http_status, error.message, headers)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded):
+    """429 with Retry-After: too many requests, or too many references looked up."""
+    seconds = retry_after()
+    return error_response(429, f"{error.description}: retry in {seconds} seconds",
+                          {"Retry-After": str(seconds)})
 
 
 @bp.errorhandler(HTTPException)

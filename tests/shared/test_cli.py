@@ -1,8 +1,10 @@
 """The `flask` commands operators use."""
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
-from shared.cli import hash_key
+from shared.apikeys import hash_key
 from shared.models import ApiKey
 from shared.models import User
 
@@ -33,10 +35,25 @@ def test_an_api_key_is_printed_once_and_only_its_hash_is_kept(run, session):
     assert result.exit_code == 0 and len(key) >= 40
     stored = session.scalar(select(ApiKey).where(ApiKey.name == "portail-web"))
     assert stored.key_hash == hash_key(key) and key not in stored.key_hash
+    assert stored.scopes == {"file", "read_own"} and stored.expires_at is None
     assert run("apikeys", "create", "portail-web").exit_code != 0
     assert run("apikeys", "revoke", "portail-web").exit_code == 0
     session.expire_all()
     assert stored.revoked_at is not None
+    assert run("apikeys", "revoke", "nobody").exit_code != 0
+
+
+def test_an_api_key_gets_the_scopes_and_expiry_asked_for(run, session):
+    result = run("apikeys", "create", "observatoire", "--scope", "read_all",
+                 "--scope", "read_own", "--expires-days", "30")
+    assert result.exit_code == 0, result.output
+    stored = session.scalar(select(ApiKey).where(ApiKey.name == "observatoire"))
+    assert stored.scope == "read_own read_all" and stored.channel.value == "api"
+    left = stored.expires_at - dt.datetime.now(dt.timezone.utc)
+    assert dt.timedelta(days=29) < left <= dt.timedelta(days=30)
+    for bad in (["--scope", "admin"], ["--expires-days", "0"], ["--channel", "phone_ivr"]):
+        assert run("apikeys", "create", "other", *bad).exit_code != 0
+    assert session.scalar(select(ApiKey).where(ApiKey.name == "other")) is None
 
 
 def test_users_are_created_with_a_hashed_password(run, session):

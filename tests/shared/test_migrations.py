@@ -30,13 +30,13 @@ def check(connection):
 
 def test_one_head_and_it_is_the_initial_schema():
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0002_ivrflow"]
+    assert script.get_heads() == ["0003_open311"]
 
 
 def test_the_session_database_matches_the_models(app_ctx):
     with db.engine.connect() as connection:
         assert differences(connection) == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0002_ivrflow"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003_open311"
         check(connection)
         assert TABLES <= set(inspect(connection).get_table_names())
 
@@ -68,7 +68,7 @@ def down_and_up(engine):
     with engine.connect() as connection:
         assert differences(connection) == []
         check(connection)
-        assert MigrationContext.configure(connection).get_current_revision() == "0002_ivrflow"
+        assert MigrationContext.configure(connection).get_current_revision() == "0003_open311"
 
 
 def test_down_to_base_and_up_again(app, tmp_path):

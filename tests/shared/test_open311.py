@@ -12,7 +12,7 @@ from shared import references
 from shared.cases import CaseService
 from shared.cases import Citizen
 from shared.cases import NewCase
-from shared.cli import hash_key
+from shared.apikeys import hash_key
 from shared.i18n import language_codes
 from shared.legal import TIMEZONE
 from shared.models import Administration
@@ -26,9 +26,12 @@ from shared.types import Channel
 from shared.types import CloseReason
 
 API = "/open311/v2"
-KEY = "portal-test-key-0123456789"
-OTHER_KEY = "app-test-key-9876543210"
+KEY = "portal-test-key-0123456789"  # the web portal: file, read_own
+OTHER_KEY = "app-test-key-9876543210"  # the mobile app: file, read_own
+READ_ALL_KEY = "observatory-test-key-555555"  # read_all only
+FILE_ONLY_KEY = "kiosk-test-key-4444444"  # file only
 REVOKED_KEY = "revoked-test-key-000000"
+EXPIRED_KEY = "expired-test-key-111111"
 # Personal data of the citizen in `private_case`: none of it may leave without a key.
 NAME, CIN, PHONE = "Fatima Zahra Bennani", "BK123456", "+212612345678"
 ADDRESS, DESCRIPTION = "12 rue des Orangers, Fès", "Mon dossier d'indemnité est bloqué depuis mars"
@@ -37,14 +40,36 @@ ADDRESS, DESCRIPTION = "12 rue des Orangers, Fès", "Mon dossier d'indemnité es
 # -- fixtures and helpers -------------------------------------------------------------------
 @pytest.fixture()
 def api_keys(session):
-    """Three keys: the web portal's, the mobile app's, and a revoked one."""
+    """The web portal's and the mobile app's keys, a reader's, a filer's, a revoked and an
+    expired one."""
+    now = utcnow()
     session.add_all([
-        ApiKey(name="portal", key_hash=hash_key(KEY), channel=Channel.WEB),
-        ApiKey(name="app", key_hash=hash_key(OTHER_KEY), channel=Channel.APP),
-        ApiKey(name="old", key_hash=hash_key(REVOKED_KEY), revoked_at=utcnow()),
+        ApiKey(name="portal", key_hash=hash_key(KEY), channel=Channel.WEB,
+               scope="file read_own", expires_at=now + dt.timedelta(days=1)),
+        ApiKey(name="app", key_hash=hash_key(OTHER_KEY), channel=Channel.APP,
+               scope="file read_own"),
+        ApiKey(name="observatory", key_hash=hash_key(READ_ALL_KEY), scope="read_all"),
+        ApiKey(name="kiosk", key_hash=hash_key(FILE_ONLY_KEY), channel=Channel.WEB,
+               scope="file"),
+        ApiKey(name="old", key_hash=hash_key(REVOKED_KEY), revoked_at=now),
+        ApiKey(name="expired", key_hash=hash_key(EXPIRED_KEY),
+               expires_at=now - dt.timedelta(seconds=1)),
     ])
     session.commit()
     return KEY
+
+
+def keyed(key):
+    """The header that carries an API key."""
+    return {"X-Api-Key": key}
+
+
+@pytest.fixture()
+def reader(app, api_keys):
+    """A client whose every request carries the read_all key (open listings need one)."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_API_KEY"] = READ_ALL_KEY
+    return client
 
 
 @pytest.fixture()
@@ -224,15 +249,17 @@ def test_discovery(app, client):
 
 
 # -- one request by reference ---------------------------------------------------------------
-def get_one(client, reference, **params):
-    response = client.get(f"{API}/requests/{reference}.json", query_string=params)
+def get_one(client, reference, key=None, **params):
+    response = client.get(f"{API}/requests/{reference}.json", query_string=params,
+                          headers=keyed(key) if key else None)
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert len(body) == 1
     return body[0]
 
 
-def test_request_follows_the_case_through_its_life(client, session, admin):
+def test_request_follows_the_case_through_its_life(client, session, admin, api_keys):
+    """Anyone follows the status and the dates; the reply only with a key that may read it."""
     case = file_case(session, admin)
     reference = case.reference
     item = get_one(client, reference)
@@ -260,24 +287,32 @@ def test_request_follows_the_case_through_its_life(client, session, admin):
     session.commit()
     item = get_one(client, reference)
     assert (item["status"], item["detailed_status"]) == ("open", "answered")
-    assert item["status_notes"] == "Votre dossier a été régularisé le 3 mars."
+    assert item["status_notes"] is None
+    # The portal's key reads its own channel's cases only: this one came by phone.
+    assert get_one(client, reference, key=KEY)["status_notes"] is None
+    assert get_one(client, reference, key=READ_ALL_KEY)["status_notes"] == (
+        "Votre dossier a été régularisé le 3 mars.")
 
     service.close(case, CloseReason.ANSWERED)
     session.commit()
     item = get_one(client, reference, locale="ar")
     assert (item["status"], item["detailed_status"]) == ("closed", "closed")
-    assert item["status_notes"] == "Votre dossier a été régularisé le 3 mars."
+    assert item["status_notes"] is None
+    assert get_one(client, reference, key=READ_ALL_KEY)["status_notes"] == (
+        "Votre dossier a été régularisé le 3 mars.")
     assert item["service_name"] == admin.names["ar"]
     assert dt.datetime.fromisoformat(item["updated_datetime"]) >= filed
 
 
-def test_request_closed_as_not_competent_says_where_to_go(client, session, admin):
+def test_request_closed_as_not_competent_says_where_to_go(client, session, admin, api_keys):
     case = file_case(session, admin)
     CaseService(session, actor="test").close(case, CloseReason.NOT_COMPETENT,
                                              redirect_to="Tribunal administratif de Rabat")
     session.commit()
     item = get_one(client, case.reference)
     assert (item["status"], item["detailed_status"]) == ("closed", "not_competent")
+    assert item["status_notes"] is None
+    item = get_one(client, case.reference, key=READ_ALL_KEY)
     assert "Tribunal administratif de Rabat" in item["status_notes"]
 
 
@@ -309,50 +344,101 @@ PERSONAL = (NAME, "Bennani", CIN, PHONE, "0612345678", "612345678", ADDRESS, "Or
             DESCRIPTION, "indemnité")
 
 
-def test_no_personal_data_without_a_key(client, private_case):
+def test_no_personal_data_without_a_key(client, session, private_case):
+    CaseService(session, actor="test").transmit(private_case)
+    CaseService(session, actor="test").answer(private_case, f"Réponse à {NAME}, {CIN}.", "fr")
+    session.commit()
     reference = private_case.reference
     for url in (f"{API}/requests/{reference}.json", f"{API}/requests/{reference}.xml",
-                f"{API}/requests.json", f"{API}/requests.xml",
-                f"{API}/requests.json?service_request_id={reference}"):
+                f"{API}/requests.json?service_request_id={reference}",
+                f"{API}/requests.xml?service_request_id={reference}"):
         response = client.get(url)
         assert response.status_code == 200
         body = response.get_data(as_text=True)
-        assert reference in body
+        assert reference in body and "answered" in body
         for value in PERSONAL:
             assert value not in body, (url, value)
-    assert "description" not in get_one(client, reference)
-    assert "phone" not in get_one(client, reference)
+    item = get_one(client, reference)
+    assert "description" not in item and "phone" not in item
+    assert item["status_notes"] is None
 
 
-def test_a_key_adds_the_description_and_the_masked_phone(client, private_case, api_keys):
-    item = get_one(client, private_case.reference, api_key=KEY)
+@pytest.mark.parametrize("url", [f"{API}/requests.json", f"{API}/requests.xml",
+                                 f"{API}/requests.json?status=open&page_size=200"])
+def test_no_open_listing_without_a_key(client, private_case, url):
+    response = client.get(url)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("ApiKey")
+    body = response.get_data(as_text=True)
+    assert private_case.reference not in body
+    assert "api_key" in body and "service_request_id" in body
+    if url.endswith(".xml"):
+        assert xml_root(response, "errors").findtext("error/code") == "401"
+
+
+def test_a_key_that_may_not_read_cannot_list(client, private_case, api_keys):
+    response = client.get(f"{API}/requests.json", headers=keyed(FILE_ONLY_KEY))
+    assert "read_own or read_all" in spec_error(response, 403)
+
+
+def test_a_read_all_key_adds_the_description_the_reply_and_the_masked_phone(
+        client, private_case, api_keys):
+    item = get_one(client, private_case.reference, key=READ_ALL_KEY)
     assert item["description"] == DESCRIPTION
     assert item["phone"].endswith("78") and set(item["phone"][:-2]) == {"*"}
-    for response in (client.get(f"{API}/requests/{private_case.reference}.xml?api_key={KEY}"),
-                     client.get(f"{API}/requests.json?api_key={KEY}")):
+    for response in (client.get(f"{API}/requests/{private_case.reference}.xml",
+                                headers=keyed(READ_ALL_KEY)),
+                     client.get(f"{API}/requests.json", headers=keyed(READ_ALL_KEY))):
         body = response.get_data(as_text=True)
         assert response.status_code == 200 and DESCRIPTION in body
         for value in (NAME, "Bennani", CIN, PHONE, "612345678", ADDRESS):
             assert value not in body
 
 
-def test_a_bad_or_revoked_key_is_refused_even_to_read(client, private_case, api_keys):
+def test_a_read_own_key_reads_its_own_channel_only(client, session, admin, private_case,
+                                                   api_keys):
+    """The portal's key lists the portal's cases in full; a case of another channel it
+    sees as anyone does (by reference, status and dates)."""
+    posted = client.post(f"{API}/requests.json", data=form(admin))
+    own = posted.get_json()[0]["service_request_id"]
+    listed = client.get(f"{API}/requests.json", headers=keyed(KEY)).get_json()
+    assert [item["service_request_id"] for item in listed] == [own]
+    assert listed[0]["description"] == form(admin)["description"]
+    assert get_one(client, own, key=KEY)["phone"].endswith("78")
+    other = get_one(client, private_case.reference, key=KEY)
+    assert "description" not in other and "phone" not in other
+    both = client.get(f"{API}/requests.json?service_request_id={own},{private_case.reference}",
+                      headers=keyed(KEY)).get_json()
+    assert {item["service_request_id"]: "description" in item for item in both} == {
+        own: True, private_case.reference: False}
+    # The app's key, of another channel, sees neither in full and lists nothing.
+    assert "description" not in get_one(client, own, key=OTHER_KEY)
+    assert client.get(f"{API}/requests.json", headers=keyed(OTHER_KEY)).get_json() == []
+
+
+@pytest.mark.parametrize("key, words", [
+    ("wrong", "invalid"), (REVOKED_KEY, "revoked"), (EXPIRED_KEY, "expired"),
+    ("x" * 5000, "invalid")])
+def test_a_bad_revoked_or_expired_key_is_refused_even_to_read(client, private_case, api_keys,
+                                                              key, words):
     reference = private_case.reference
-    spec_error(client.get(f"{API}/requests/{reference}.json?api_key=wrong"), 403)
-    spec_error(client.get(f"{API}/requests.json?api_key={REVOKED_KEY}"), 403)
-    spec_error(client.get(f"{API}/requests.json?api_key={'x' * 5000}"), 403)
+    assert words in spec_error(client.get(f"{API}/requests/{reference}.json",
+                                          headers=keyed(key)), 403)
+    assert words in spec_error(client.get(f"{API}/requests.json", headers=keyed(key)), 403)
 
 
-def test_answered_reply_only_in_lists_with_a_key(client, session, admin, api_keys):
-    case = file_case(session, admin)
-    service = CaseService(session, actor="test")
-    service.transmit(case)
-    service.answer(case, "Réponse pour M. Alami: dossier n° 77 réglé.", "fr")
-    session.commit()
-    public = client.get(f"{API}/requests.json").get_json()[0]
-    assert public["status_notes"] and "Alami" not in public["status_notes"]
-    private = client.get(f"{API}/requests.json?api_key={KEY}").get_json()[0]
-    assert private["status_notes"] == "Réponse pour M. Alami: dossier n° 77 réglé."
+@pytest.mark.parametrize("name", ["api_key", "API_KEY", "apikey", "x-api-key"])
+def test_a_key_in_the_url_is_refused_and_never_repeated_or_logged(client, admin, private_case,
+                                                                  api_keys, caplog, name):
+    for response in (client.get(f"{API}/requests.json?{name}={READ_ALL_KEY}"),
+                     client.get(f"{API}/requests/{private_case.reference}.json",
+                                query_string={name: READ_ALL_KEY}),
+                     client.post(f"{API}/requests.json?{name}={KEY}", data=form(admin))):
+        description = spec_error(response, 400)
+        assert "URL" in description and "X-Api-Key" in description
+        assert READ_ALL_KEY not in description and KEY not in description
+        assert DESCRIPTION not in response.get_data(as_text=True)
+    assert KEY not in caplog.text and READ_ALL_KEY not in caplog.text
 
 
 # -- the list of requests -------------------------------------------------------------------
@@ -361,26 +447,26 @@ def references_of(response):
     return [item["service_request_id"] for item in response.get_json()]
 
 
-def test_list_is_most_recent_first_over_the_last_90_days(client, session, admin):
+def test_list_is_most_recent_first_over_the_last_90_days(reader, session, admin):
     now = utcnow()
     old = file_case(session, admin, when=now - dt.timedelta(days=120)).reference
     older = file_case(session, admin, when=now - dt.timedelta(days=10)).reference
     newer = file_case(session, admin, when=now - dt.timedelta(days=1)).reference
-    assert references_of(client.get(f"{API}/requests.json")) == [newer, older]
+    assert references_of(reader.get(f"{API}/requests.json")) == [newer, older]
     start = (now - dt.timedelta(days=200)).date().isoformat()
-    assert references_of(client.get(f"{API}/requests.json?start_date={start}")) == [
+    assert references_of(reader.get(f"{API}/requests.json?start_date={start}")) == [
         newer, older, old]
     end = (now - dt.timedelta(days=5)).isoformat()
-    assert references_of(client.get(f"{API}/requests.json",
+    assert references_of(reader.get(f"{API}/requests.json",
                                     query_string={"end_date": end})) == [older, old]
     window = {"start_date": (now - dt.timedelta(days=11)).isoformat(),
               "end_date": (now - dt.timedelta(days=9)).isoformat()}
-    assert references_of(client.get(f"{API}/requests.json", query_string=window)) == [older]
-    assert references_of(client.get(f"{API}/requests.json?service_request_id={old},{newer}")
+    assert references_of(reader.get(f"{API}/requests.json", query_string=window)) == [older]
+    assert references_of(reader.get(f"{API}/requests.json?service_request_id={old},{newer}")
                          ) == [newer, old]
 
 
-def test_list_filters(client, session, admin, other_admin):
+def test_list_filters(reader, session, admin, other_admin):
     complaint = file_case(session, admin)
     suggestion = file_case(session, other_admin, kind=CaseKind.SUGGESTION)
     closed = file_case(session, admin, kind=CaseKind.OBSERVATION)
@@ -389,7 +475,7 @@ def test_list_filters(client, session, admin, other_admin):
     complaint, suggestion, closed = (c.reference for c in (complaint, suggestion, closed))
 
     def refs(**params):
-        return set(references_of(client.get(f"{API}/requests.json", query_string=params)))
+        return set(references_of(reader.get(f"{API}/requests.json", query_string=params)))
 
     assert refs() == {complaint, suggestion, closed}
     assert refs(service_code=admin.code) == {complaint, closed}
@@ -416,15 +502,15 @@ def test_list_filters(client, session, admin, other_admin):
     {"page": "1" * 40}, {"page_size": "201"}, {"page_size": "0"}, {"locale": "xx"},
     {"locale": "\x00"},
 ])
-def test_list_rejects_bad_parameters(client, params):
-    spec_error(client.get(f"{API}/requests.json", query_string=params), 400)
+def test_list_rejects_bad_parameters(reader, params):
+    spec_error(reader.get(f"{API}/requests.json", query_string=params), 400)
 
 
-def test_list_pagination(app, client, session, admin, api_keys):
+def test_list_pagination(app, reader, session, admin):
     now = utcnow()
     made = [file_case(session, admin, when=now - dt.timedelta(hours=hours)).reference
             for hours in range(5)]  # made[0] is the most recent
-    response = client.get(f"{API}/requests.json?page_size=2&api_key={KEY}&status=open")
+    response = reader.get(f"{API}/requests.json?page_size=2&status=open")
     assert references_of(response) == made[:2]
     assert response.headers["X-Total-Count"] == "5"
     links = dict((rel, url) for url, rel in
@@ -433,29 +519,29 @@ def test_list_pagination(app, client, session, admin, api_keys):
     base = app.config["PUBLIC_BASE_URL"] + API + "/requests.json?"
     assert all(url.startswith(base) for url in links.values())
     assert "page=3" in links["last"] and "page=2" in links["next"]
-    assert "status=open" in links["next"] and "api_key" not in response.headers["Link"]
-    follow = client.get(links["next"])
+    assert "status=open" in links["next"]
+    follow = reader.get(links["next"])
     assert references_of(follow) == made[2:4]
     assert "Link" in follow.headers and 'rel="prev"' in follow.headers["Link"]
-    assert references_of(client.get(f"{API}/requests.json?page_size=2&page=3")) == made[4:]
-    beyond = client.get(f"{API}/requests.json?page_size=2&page=100000")
+    assert references_of(reader.get(f"{API}/requests.json?page_size=2&page=3")) == made[4:]
+    beyond = reader.get(f"{API}/requests.json?page_size=2&page=100000")
     assert references_of(beyond) == [] and beyond.headers["X-Total-Count"] == "5"
-    default = client.get(f"{API}/requests.json")
+    default = reader.get(f"{API}/requests.json")
     assert default.headers["X-Total-Count"] == "5" and len(default.get_json()) == 5
 
 
-def test_list_default_page_size_is_50(client, session, admin):
+def test_list_default_page_size_is_50(reader, session, admin):
     when = utcnow() - dt.timedelta(days=1)
     for _ in range(51):
         file_case(session, admin, when=when)
-    response = client.get(f"{API}/requests.json")
+    response = reader.get(f"{API}/requests.json")
     assert len(response.get_json()) == 50 and response.headers["X-Total-Count"] == "51"
-    assert len(client.get(f"{API}/requests.json?page=2").get_json()) == 1
+    assert len(reader.get(f"{API}/requests.json?page=2").get_json()) == 1
 
 
-def test_list_xml(client, session, admin):
+def test_list_xml(reader, session, admin):
     case = file_case(session, admin)
-    root = xml_root(client.get(f"{API}/requests.xml"), "service_requests")
+    root = xml_root(reader.get(f"{API}/requests.xml"), "service_requests")
     assert [r.findtext("service_request_id") for r in root.findall("request")] == [
         case.reference]
 
@@ -485,6 +571,19 @@ def test_post_files_a_case_with_the_key_channel(client, session, admin, api_keys
     assert get_one(client, reference)["status"] == "open"
 
 
+def test_post_with_the_key_in_a_header_and_the_file_scope_only(client, session, admin,
+                                                             api_keys):
+    response = client.post(f"{API}/requests.json", data=form(admin, api_key=None),
+                           headers=keyed(FILE_ONLY_KEY))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    session.rollback()
+    case = session.scalar(select(Case))
+    assert case.channel is Channel.WEB and case.events[0].actor == "api:kiosk"
+    # Filing is all it may do: what it filed it reads back as anyone does.
+    item = get_one(client, case.reference, key=FILE_ONLY_KEY)
+    assert "description" not in item and item["status_notes"] is None
+
+
 def test_post_minimal_observation_and_xml(client, session, admin, api_keys):
     data = form(admin, **{"attribute[kind]": "observation", "attribute[cin]": None,
                           "first_name": None, "last_name": None, "phone": None,
@@ -503,9 +602,11 @@ def test_post_minimal_observation_and_xml(client, session, admin, api_keys):
 
 
 @pytest.mark.parametrize("overrides, status, words", [
-    ({"api_key": None}, 403, "api_key"),
+    ({"api_key": None}, 401, "api_key"),
     ({"api_key": "not-a-key"}, 403, "api_key"),
     ({"api_key": REVOKED_KEY}, 403, "revoked"),
+    ({"api_key": EXPIRED_KEY}, 403, "expired"),
+    ({"api_key": READ_ALL_KEY}, 403, "file"),  # a key that may read but not file
     ({"service_code": None}, 400, "service_code"),
     ({"service_code": "99999"}, 400, "service_code"),
     ({"service_code": "٢٠١"}, 400, "service_code"),
@@ -533,9 +634,9 @@ def test_post_errors(client, session, admin, api_keys, overrides, status, words)
 
 def test_post_error_in_xml(client, admin, api_keys):
     response = client.post(f"{API}/requests.xml", data=form(admin, api_key=None))
-    assert response.status_code == 403
+    assert response.status_code == 401
     root = xml_root(response, "errors")
-    assert root.findtext("error/code") == "403"
+    assert root.findtext("error/code") == "401"
 
 
 def test_post_strips_control_characters_and_keeps_unicode(client, session, admin, api_keys):
@@ -587,8 +688,8 @@ def test_without_idempotency_key_each_post_files_a_case(client, session, admin, 
     f"{API}/requests/%F0%9F%99%82.xml",
     f"{API}/requests.json?service_code=%00&kind=",
 ])
-def test_odd_input_never_breaks_the_api(client, url):
-    response = client.get(url)
+def test_odd_input_never_breaks_the_api(reader, url):
+    response = reader.get(url)
     assert response.status_code in (200, 400, 404)
     if response.status_code != 200:
         body = (response.get_json() if response.mimetype == "application/json"
@@ -600,7 +701,7 @@ def test_odd_post_bodies_never_break_the_api(client, session, admin, api_keys):
     for data, content_type in ((b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
                                (b'{"service_code": "201"}', "application/json"),
                                (b"--x\r\n", "multipart/form-data; boundary=x")):
-        response = client.post(f"{API}/requests.json?api_key={KEY}", data=data,
+        response = client.post(f"{API}/requests.json", data=data, headers=keyed(KEY),
                                content_type=content_type)
         assert response.status_code == 400
         assert response.get_json()[0]["code"] == 400
@@ -635,3 +736,18 @@ def test_openapi_lists_every_route_served(app, client):
                 node = document
                 for part in reference.split("/"):
                     node = node[part]
+
+
+def test_openapi_states_the_key_rules_and_the_limits(client):
+    document = client.get(f"{API}/openapi.json").get_json()
+    scheme = document["components"]["securitySchemes"]["ApiKeyHeader"]
+    assert (scheme["in"], scheme["name"]) == ("header", "X-Api-Key")
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert "429" in operation["responses"], (path, method)
+            assert all(p.get("name") != "api_key" for p in operation.get("parameters", []))
+    requests = document["paths"]["/requests.{format}"]
+    assert requests["post"]["security"] == [{"ApiKeyHeader": ["file"]}]
+    assert {} in requests["get"]["security"] and "401" in requests["get"]["responses"]
+    service = document["components"]["schemas"]["ServiceRequest"]["properties"]
+    assert "null" in service["service_code"]["type"]
