@@ -51,6 +51,14 @@ def test_after_hours_a_voicemail_is_filed_read_back_texted_and_followed_up(
     assert "phone" not in case.pending_fields
     assert call_row(app, caller.call_sid).outcome == "voicemail"
 
+    # The public API knows it too, with no service yet and nothing personal.
+    answer = app.test_client().get(f"/open311/v2/requests/{case.reference}.json")
+    assert answer.status_code == 200
+    [record] = answer.get_json()
+    assert record["service_request_id"] == case.reference
+    assert record["service_code"] is None and record["service_name"] is None
+    assert MOBILE[-4:] not in answer.get_data(as_text=True)
+
     assert sms_jobs(app) == [{"reference": case.reference}]
     run_pending(app)
     [sms] = fake_twilio.messages()
