@@ -10,13 +10,14 @@ from shared import migrate
 from shared.app import create_app
 from shared.extensions import db
 from shared.models import Administration
+from tests.support.fake_twilio import FakeTwilio
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TEST_ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_BASE_URL = "https://ivr.example.test"
 # Tables that hold what tests create; administrations stay loaded for the session.
-MUTABLE_TABLES = ("case_events", "jobs", "callback_requests", "caller_preferences",
-                  "api_keys", "calls", "cases", "users")
+MUTABLE_TABLES = ("case_events", "jobs", "sms_messages", "callback_requests",
+                  "caller_preferences", "api_keys", "calls", "cases", "users")
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -91,6 +92,14 @@ def config(app, monkeypatch):
         for name, value in values.items():
             monkeypatch.setitem(app.config, name, value)
     return change
+
+
+@pytest.fixture()
+def fake_twilio(app, monkeypatch):
+    """A local fake of Twilio's REST API that the app talks to for this test."""
+    with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN) as fake:
+        monkeypatch.setitem(app.config, "TWILIO_API_BASE", fake.base_url)
+        yield fake
 
 
 @pytest.fixture()

@@ -15,6 +15,7 @@ from shared.extensions import db
 from shared.migrate import alembic_config
 
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
+          "sms_messages",
           "users", "callback_requests", "case_events"}
 
 
@@ -28,15 +29,15 @@ def check(connection):
     command.check(alembic_config(connection))
 
 
-def test_one_head_and_it_is_the_initial_schema():
+def test_one_head():
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_heads() == ["0001"]
+    assert script.get_heads() == ["0002_jobs"]
 
 
 def test_the_session_database_matches_the_models(app_ctx):
     with db.engine.connect() as connection:
         assert differences(connection) == []
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0002_jobs"
         check(connection)
         assert TABLES <= set(inspect(connection).get_table_names())
 
@@ -68,7 +69,7 @@ def down_and_up(engine):
     with engine.connect() as connection:
         assert differences(connection) == []
         check(connection)
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0002_jobs"
 
 
 def test_down_to_base_and_up_again(app, tmp_path):
