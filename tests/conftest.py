@@ -6,10 +6,13 @@ import pytest
 from sqlalchemy import text
 
 from shared import administrations
+from shared import jobs
 from shared import migrate
 from shared.app import create_app
 from shared.extensions import db
 from shared.models import Administration
+from shared.models import utcnow
+from tests.support.clock import FrozenClock
 from tests.support.fake_twilio import FakeTwilio
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -100,6 +103,22 @@ def fake_twilio(app, monkeypatch):
     with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN) as fake:
         monkeypatch.setitem(app.config, "TWILIO_API_BASE", fake.base_url)
         yield fake
+
+
+@pytest.fixture()
+def clock(monkeypatch):
+    """The jobs' clock, frozen at now: clock.advance(seconds=31)."""
+    frozen = FrozenClock(utcnow())
+    monkeypatch.setattr(jobs, "utcnow", frozen)
+    return frozen
+
+
+@pytest.fixture()
+def handlers(app, monkeypatch):
+    """Register job handlers for this test only: handlers["name"] = fn."""
+    registry = dict(jobs.handlers(app))
+    monkeypatch.setitem(app.extensions, jobs.EXTENSION, registry)
+    return registry
 
 
 @pytest.fixture()

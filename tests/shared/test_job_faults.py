@@ -3,7 +3,6 @@ runs long, failures over hours, permanent errors, waits that must end, errors ke
 import datetime as dt
 import threading
 
-import pytest
 from sqlalchemy import select
 
 from shared import jobs
@@ -14,25 +13,9 @@ from shared.jobs import claim
 from shared.jobs import enqueue
 from shared.jobs import run_one
 from shared.models import Job
-from shared.models import utcnow
 from shared.types import JobState
-from tests.support.clock import FrozenClock
 
 LEASE = dt.timedelta(seconds=30)
-
-
-@pytest.fixture()
-def clock(monkeypatch):
-    frozen = FrozenClock(utcnow())
-    monkeypatch.setattr(jobs, "utcnow", frozen)
-    return frozen
-
-
-@pytest.fixture()
-def handlers(app, monkeypatch):
-    registry = dict(jobs.handlers(app))
-    monkeypatch.setitem(app.extensions, jobs.EXTENSION, registry)
-    return registry
 
 
 def the_job(session) -> Job:

@@ -2,11 +2,9 @@
 import datetime as dt
 import time
 
-import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from shared import jobs
 from shared.extensions import db
 from shared.jobs import RetryLater
 from shared.jobs import Worker
@@ -19,14 +17,6 @@ from shared.models import Job
 from shared.models import utcnow
 from shared.types import JobState
 from tests.shared.helpers import file_case
-
-
-@pytest.fixture()
-def handlers(app, monkeypatch):
-    """Register test handlers for this test only: handlers["name"] = fn."""
-    registry = dict(jobs.handlers(app))
-    monkeypatch.setitem(app.extensions, jobs.EXTENSION, registry)
-    return registry
 
 
 def jobs_in(session):
