@@ -199,3 +199,12 @@ def test_twilio_error_text_is_masked_in_last_error_and_logs(app, session, handle
     item = the_job(session)
     assert "612345678" not in item.last_error and "78 is not a valid" in item.last_error
     assert "612345678" not in caplog.text and "is not a valid" in caplog.text
+
+
+def test_a_phone_number_percent_encoded_in_a_url_is_masked_too():
+    import requests
+    error = requests.ConnectionError(
+        "HTTPSConnectionPool(host='api.twilio.com', port=443): Max retries exceeded with url: "
+        "/2010-04-01/Accounts/AC1/Messages.json?To=%2B212612345678&PageSize=20")
+    described = jobs.describe(error)
+    assert "612345678" not in described and "ConnectionError" in described
