@@ -20,6 +20,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import unquote_plus
 
 from sqlalchemy import select
 from sqlalchemy import update
@@ -226,8 +227,9 @@ def _finish(session: Session, claimed: Claim) -> None:
 
 def describe(exc: BaseException) -> str:
     """The error as kept in `jobs.last_error` and logs: one line, personal data masked
-    (Twilio's messages quote the phone number they refused)."""
-    text = "".join(traceback.format_exception_only(exc)).strip()
+    (Twilio's messages quote the phone number they refused; a connection error quotes the
+    URL, whose query may hold it percent-encoded: To=%2B212...)."""
+    text = unquote_plus("".join(traceback.format_exception_only(exc)).strip())
     return mask_personal_data(text)[:ERROR_MAX_CHARS]
 
 

@@ -19,8 +19,10 @@ def upgrade():
         batch_op.add_column(sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('failing_since', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('waiting_since', sa.DateTime(timezone=True), nullable=True))
-    # Jobs left running by the previous version: their claim expires at once.
+    # Jobs left running by the previous version: their claim expires at once. Their
+    # attempts were capped at 8 (11 minutes); the retry window now bounds them.
     op.execute("UPDATE jobs SET lease_expires_at = run_after WHERE state = 'running'")
+    op.execute("UPDATE jobs SET max_attempts = 50 WHERE max_attempts = 8")
 
     op.create_table('sms_messages',
     sa.Column('id', sa.Integer(), nullable=False),
