@@ -155,3 +155,16 @@ def test_a_refused_sms_can_be_sent_again_once_fixed(app, session, reference, fak
 def test_every_rest_call_has_a_connect_and_a_read_timeout(app_ctx):
     assert twilio_rest.client().http_client.timeout == (
         twilio_rest.CONNECT_TIMEOUT_SECONDS, twilio_rest.READ_TIMEOUT_SECONDS)
+
+
+def test_wrong_credentials_are_tried_again_not_given_up(
+        app, session, reference, fake_twilio, config, clock):
+    """A 401 is the account's fault, not the citizen's: once an operator fixes the token,
+    the SMS goes out without anyone re-running it."""
+    config(TWILIO_AUTH_TOKEN="a-token-being-rotated")
+    assert run(session, app)
+    item = the_job(session)
+    assert item.state is JobState.PENDING and "401" in item.last_error
+    config(TWILIO_AUTH_TOKEN=fake_twilio.auth_token)
+    assert run_again(session, app, clock)
+    assert the_job(session).state is JobState.DONE and len(fake_twilio.sent) == 1
