@@ -208,3 +208,11 @@ def test_a_phone_number_percent_encoded_in_a_url_is_masked_too():
         "/2010-04-01/Accounts/AC1/Messages.json?To=%2B212612345678&PageSize=20")
     described = jobs.describe(error)
     assert "612345678" not in described and "ConnectionError" in described
+
+
+def test_the_lease_and_the_retry_window_come_from_the_environment(tmp_path):
+    from shared.config import load_config
+    config = load_config(tmp_path, {"JOB_LEASE_SECONDS": "10", "JOB_RETRY_WINDOW_HOURS": "48"})
+    assert (config["JOB_LEASE_SECONDS"], config["JOB_RETRY_WINDOW_HOURS"]) == (10, 48)
+    defaults = load_config(tmp_path, {})
+    assert (defaults["JOB_LEASE_SECONDS"], defaults["JOB_RETRY_WINDOW_HOURS"]) == (30, 36)

@@ -18,7 +18,7 @@ from tests.conftest import TEST_ACCOUNT_SID
 from tests.conftest import TEST_AUTH_TOKEN
 from tests.shared.helpers import file_case
 
-LEASE_SECONDS = 2
+LEASE_SECONDS = 3
 
 
 def wait_for(predicate, timeout=30.0):
