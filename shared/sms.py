@@ -102,8 +102,14 @@ def _sent_earlier(phone: str, body: str, attempted_at: dt.datetime) -> str | Non
     Filtered by number only: a message Twilio still queues has no DateSent yet, so a
     DateSent filter would miss the very message a timed-out attempt left behind."""
     since = attempted_at - CLOCK_SKEW
-    with twilio_rest.classified():
-        found = twilio_rest.client().messages.list(to=phone, limit=LOOKUP_PAGE_SIZE)
+    try:
+        with twilio_rest.classified():
+            found = twilio_rest.client().messages.list(to=phone, limit=LOOKUP_PAGE_SIZE)
+    except twilio_rest.TwilioRejected as rejected:
+        # The list will never answer (a stand-in without it): waiting cannot help, and a
+        # possible second SMS is better than none. A failure that may pass is re-raised.
+        log.warning("the list of messages cannot be read (%s): sending again", rejected)
+        return None
     for message in found:
         if message.body == body and message.date_created and message.date_created >= since:
             return message.sid

@@ -168,3 +168,13 @@ def test_wrong_credentials_are_tried_again_not_given_up(
     config(TWILIO_AUTH_TOKEN=fake_twilio.auth_token)
     assert run_again(session, app, clock)
     assert the_job(session).state is JobState.DONE and len(fake_twilio.sent) == 1
+
+
+def test_a_twilio_without_the_message_list_still_gets_the_sms_sent(
+        app, session, reference, fake_twilio, clock):
+    """A stand-in for Twilio that cannot list messages (404): better a possible second SMS
+    than none; a lookup that fails for a while (5xx) waits instead (see above)."""
+    fake_twilio.fail_next = [500, 404]  # the send fails, then the lookup is not there
+    assert run(session, app)
+    assert run_again(session, app, clock)
+    assert the_job(session).state is JobState.DONE and len(fake_twilio.sent) == 1
