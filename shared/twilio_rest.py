@@ -9,10 +9,12 @@ which `classified()` raises as `TwilioRejected`, never retried by the jobs.
 from __future__ import annotations
 
 import contextlib
+import json
 from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
+from twilio.base.exceptions import TwilioException
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -87,6 +89,23 @@ def classified():
     except TwilioRestException as exc:
         path = urlsplit(exc.uri or "").path
         raise _error(exc.status, exc.code, f"{exc.method} {path}", exc.msg) from None
+    except TwilioException as exc:
+        # A list whose page failed: the client raises TwilioException(text, response).
+        response = exc.args[1] if len(exc.args) == 2 else None
+        if not hasattr(response, "status_code"):
+            raise
+        code, message = _code_and_message(response.text)
+        raise _error(response.status_code, code, "a list", message) from None
+
+
+def _code_and_message(text: str) -> tuple[int | None, str]:
+    try:
+        body = json.loads(text or "")
+    except ValueError:
+        return None, ""
+    if not isinstance(body, dict):
+        return None, ""
+    return body.get("code"), str(body.get("message") or "")
 
 
 def _origin(url: str) -> tuple:
@@ -116,10 +135,7 @@ def download(url: str) -> bytes:
     response = requests.get(api_url(url), timeout=timeouts(),
                             auth=(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]))
     if response.status_code >= 400:
-        try:
-            code = response.json().get("code")
-        except ValueError:
-            code = None
+        code, _ = _code_and_message(response.text)
         raise _error(response.status_code, code, f"GET {urlsplit(url).path}",
                      response.reason or "")
     return response.content
