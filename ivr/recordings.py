@@ -1,21 +1,27 @@
 """Call recordings (the caller's name, the description, a voicemail): downloaded from Twilio
 by a job, stored under RECORDINGS_DIR, attached to the case, then deleted at Twilio.
+
+Only recordings with a SID of Twilio's shape and a URL on Twilio's API host are fetched:
+the download carries the account's credentials, and the SID names a file.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared import jobs
 from shared import twilio_rest
 from shared.cases import CaseService
 from shared.extensions import db
+from shared.jobs import PermanentError
 from shared.jobs import RetryLater
 from shared.jobs import enqueue
-from shared.jobs import job
 from shared.models import Call
 from shared.models import Case
 from shared.models import Job
@@ -24,12 +30,42 @@ from shared.types import JobState
 
 log = logging.getLogger(__name__)
 PURPOSE_FIELDS = {"name": "name_recording_path", "description": "recording_path"}
+RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
+# Twilio ends every call after 4 hours at most: a call older than that has ended, even if
+# its status callback never came. Waiting longer than that fails the job (visibly).
+MAX_CALL_DURATION = dt.timedelta(hours=4)
+CALL_END_WAIT = MAX_CALL_DURATION + dt.timedelta(minutes=30)
+
+
+class RefusedRecording(PermanentError):
+    """A recording this app will not fetch (a SID or a URL not of Twilio's)."""
+
+
+def register_jobs(app) -> None:
+    jobs.register(app, "fetch_recording", fetch_recording)
+
+
+def check(recording_sid: str, recording_url: str) -> None:
+    """Raise RefusedRecording unless the SID has Twilio's shape and the URL is on Twilio's
+    API host."""
+    if not RECORDING_SID.match(recording_sid or ""):
+        raise RefusedRecording(f"refused recording: {(recording_sid or '')[:40]!r} is not a Twilio "
+                               "recording SID")
+    try:
+        twilio_rest.api_url(recording_url)
+    except twilio_rest.ForeignUrl as refused:
+        raise RefusedRecording(f"refused recording {recording_sid}: {refused}") from None
 
 
 def schedule_fetch(session: Session, call_sid: str, recording_sid: str | None,
                    recording_url: str | None) -> None:
     """Queue (once per recording) the job that stores it; a later call only wakes it."""
     if not recording_sid or not recording_url:
+        return
+    try:
+        check(recording_sid, recording_url)
+    except RefusedRecording as refused:
+        log.warning("call %s: %s", call_sid, refused)
         return
     existing = session.scalar(select(Job).where(Job.unique_key == f"recording:{recording_sid}"))
     if existing is not None:
@@ -47,22 +83,24 @@ def purpose_of(call: Call, recording_sid: str) -> str | None:
     return None
 
 
-@job("fetch_recording")
 def fetch_recording(app, call_sid: str, recording_sid: str, recording_url: str) -> None:
     """Download, store, attach, then delete at Twilio. No database transaction is held
     while Twilio is asked (on SQLite it would hold the only write lock)."""
+    check(recording_sid, recording_url)
     session = db.session
     call = session.scalar(select(Call).where(Call.call_sid == call_sid))
     case = session.get(Case, call.case_id) if call is not None and call.case_id else None
     purpose = purpose_of(call, recording_sid) if call is not None else None
-    call_ended = call is not None and call.ended_at is not None
+    call_ended = call is None or call.ended_at is not None or \
+        utcnow() - call.started_at > MAX_CALL_DURATION
     reference = case.reference if case is not None else None
     session.rollback()
     if reference is None or purpose is None:
         if not call_ended:
-            raise RetryLater("the call goes on: its case is not filed yet")
+            raise RetryLater("the call goes on: its case is not filed yet",
+                             max_wait=CALL_END_WAIT)
         # The caller hung up before filing: nothing to attach it to, do not keep it anywhere.
-        twilio_rest.client().recordings(recording_sid).delete()
+        delete_at_twilio(recording_sid)
         log.info("recording %s of an unfiled call deleted", recording_sid)
         return
     path = store(reference, purpose, recording_sid, twilio_rest.download(recording_url))
@@ -70,11 +108,23 @@ def fetch_recording(app, call_sid: str, recording_sid: str, recording_url: str) 
     CaseService(session, actor="ivr").complete(case, note=f"{purpose} recording stored",
                                                **{PURPOSE_FIELDS[purpose]: str(path)})
     session.commit()  # attached before Twilio's copy goes
-    twilio_rest.client().recordings(recording_sid).delete()
+    delete_at_twilio(recording_sid)
     log.info("recording %s stored for case %s", recording_sid, reference)
 
 
+def delete_at_twilio(recording_sid: str) -> None:
+    """Delete Twilio's copy; one already gone (a retry after a lost answer) is fine."""
+    try:
+        with twilio_rest.classified():
+            twilio_rest.client().recordings(recording_sid).delete()
+    except twilio_rest.TwilioRejected as rejected:
+        if rejected.status != 404:
+            raise
+
+
 def store(reference: str, purpose: str, recording_sid: str, audio: bytes) -> Path:
+    if not RECORDING_SID.match(recording_sid) or purpose not in PURPOSE_FIELDS:
+        raise RefusedRecording(f"refused recording file name: {recording_sid[:40]!r}")
     if not audio:
         raise RetryLater("empty recording: not ready yet at Twilio")
     folder = Path(current_app.config["RECORDINGS_DIR"]) / reference
@@ -89,7 +139,6 @@ def store(reference: str, purpose: str, recording_sid: str, audio: bytes) -> Pat
 def purge_expired(session: Session, retention_days: int, now=None) -> int:
     """Delete the recordings of cases filed more than `retention_days` ago (law 09-08:
     limited retention); the trail keeps that they existed. Returns how many cases."""
-    import datetime as dt
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=retention_days)
     service = CaseService(session, actor="retention")

@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_jobs(app)
     _register_cli(app)
     _report_speech_models(app)
 
@@ -77,9 +78,21 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(console_bp)
 
 
+def _register_jobs(app: Flask) -> None:
+    """Each package names the job handlers it brings (the only place shared/ meets ivr/)."""
+    from ivr.recordings import register_jobs as register_recording_jobs
+    from .sms import register_jobs as register_sms_jobs
+    register_sms_jobs(app)
+    register_recording_jobs(app)
+
+
 def _register_cli(app: Flask) -> None:
+    from ivr.cli import cli as ivr_cli
+    from ivr.prompt_audio import cli as prompts_cli
     from .cli import register
     register(app)
+    app.cli.add_command(prompts_cli)
+    app.cli.add_command(ivr_cli)
 
 
 def _report_speech_models(app: Flask) -> None:
@@ -96,7 +109,6 @@ def start_background_work(app: Flask):
     """Start the in-process job workers unless JOB_WORKER says another process runs jobs."""
     if app.config["JOB_WORKER"] != "thread":
         return None
-    from . import tasks  # noqa: F401  (registers the job handlers)
     from .jobs import Worker
     # Several threads: jobs mostly wait on Twilio, and one slow download must not hold
     # every SMS behind it.

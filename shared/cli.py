@@ -1,4 +1,4 @@
-"""`flask` commands: schema, reference data, demo data, API keys, users, jobs, prompts."""
+"""`flask` commands: schema, reference data, demo data, API keys, users, jobs."""
 import datetime as dt
 import time
 
@@ -131,7 +131,6 @@ def create_user(username, role, display_name, administration_code, password):
 @click.option("--once", is_flag=True, help="Run the due jobs, then stop.")
 def work(once):
     """Run background jobs (the Procfile's optional worker process)."""
-    from . import tasks  # noqa: F401
     from .jobs import run_pending
     app = current_app._get_current_object()
     while True:
@@ -143,11 +142,40 @@ def work(once):
             time.sleep(1)
 
 
+@jobs_cli.command("failed")
+def list_failed():
+    """List the jobs given up, newest first (personal data masked)."""
+    from .jobs import failed
+    from .logs import mask_personal_data
+    items = failed(db.session)
+    for item in items:
+        finished = item.finished_at.strftime("%Y-%m-%d %H:%M") if item.finished_at else "-"
+        args = ", ".join(f"{name}={value}" for name, value in sorted((item.args or {}).items()))
+        click.echo(mask_personal_data(
+            f"#{item.id} {item.name}({args}) failed {finished} after {item.attempts} "
+            f"attempts: {item.last_error or '-'}"))
+    click.echo(f"{len(items)} failed jobs")
+
+
+@jobs_cli.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "every", is_flag=True, help="Every failed job.")
+def retry_failed(ids, every):
+    """Run failed jobs again (by id, or --all), with fresh attempts."""
+    from .jobs import retry
+    if bool(ids) == every:
+        raise click.UsageError("give job ids or --all (not both)")
+    items = retry(db.session, None if every else list(ids))
+    db.session.commit()
+    missing = sorted(set(ids) - {item.id for item in items})
+    if missing:
+        click.echo("not failed jobs, left alone: " + ", ".join(f"#{i}" for i in missing))
+    click.echo(f"{len(items)} jobs due again")
+    if missing:
+        raise click.exceptions.Exit(1)
+
+
 def register(app: Flask) -> None:
-    from ivr.cli import cli as ivr_cli
-    from ivr.prompt_audio import cli as prompts_cli
     for group in (db_cli, data_cli, keys_cli, users_cli, jobs_cli):
         app.cli.add_command(group)
     app.cli.add_command(release_command)
-    app.cli.add_command(prompts_cli)
-    app.cli.add_command(ivr_cli)

@@ -85,6 +85,8 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "REDIS_URL": environ.get("REDIS_URL", ""),
         "JOB_WORKER": environ.get("JOB_WORKER", "thread"),
         "JOB_THREADS": max(1, _int(environ, "JOB_THREADS", 4)),
+        "JOB_LEASE_SECONDS": max(3, _int(environ, "JOB_LEASE_SECONDS", 30)),
+        "JOB_RETRY_WINDOW_HOURS": max(1, _int(environ, "JOB_RETRY_WINDOW_HOURS", 36)),
         "RECORDINGS_DIR": environ.get("RECORDINGS_DIR", str(instance_path / "recordings")),
         "RECORDING_RETENTION_DAYS": _int(environ, "RECORDING_RETENTION_DAYS", 365),
         "CALL_RETENTION_DAYS": _int(environ, "CALL_RETENTION_DAYS", 90),

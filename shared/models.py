@@ -281,10 +281,34 @@ class Job(db.Model):
     args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[JobState] = mapped_column(_enum(JobState), default=JobState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    # A guard only: the retry window (JOB_RETRY_WINDOW_HOURS) is what usually ends retries.
+    max_attempts: Mapped[int] = mapped_column(Integer, default=50)
     run_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)  # personal data masked
     # Deduplication: the same key is enqueued once (e.g. "sms:<case>" on a webhook retry).
     unique_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # A running job is held by one claim until its lease expires; a heartbeat renews it
+    # while the handler runs. A claim whose process died is taken again once it expires.
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Since when the job fails (bounds its retries) or waits (bounds a RetryLater).
+    failing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsMessage(db.Model):
+    """One SMS per event for a citizen. The attempt is written before Twilio is asked and
+    the Message SID after, so an attempt whose outcome is unknown (a timeout, a crash) is
+    looked up at Twilio before anything is sent again. The number is not copied here."""
+    __tablename__ = "sms_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(128), unique=True)  # e.g. "filed:<ref>"
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    message_sid: Mapped[str | None] = mapped_column(String(34))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

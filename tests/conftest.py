@@ -6,18 +6,23 @@ import pytest
 from sqlalchemy import text
 
 from shared import administrations
+from shared import jobs
 from shared import migrate
 from shared.app import create_app
 from shared.extensions import db
 from shared.extensions import limiter
 from shared.models import Administration
+from shared.models import utcnow
+from tests.support.clock import FrozenClock
+from tests.support.fake_twilio import FakeTwilio
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TEST_ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_BASE_URL = "https://ivr.example.test"
 # Tables that hold what tests create; administrations stay loaded for the session.
-MUTABLE_TABLES = ("case_events", "jobs", "callback_requests", "caller_preferences",
-                  "caller_counters", "api_keys", "calls", "cases", "users")
+MUTABLE_TABLES = ("case_events", "jobs", "sms_messages", "callback_requests",
+                  "caller_preferences", "caller_counters", "api_keys", "calls", "cases",
+                  "users")
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -99,6 +104,30 @@ def config(app, monkeypatch):
         for name, value in values.items():
             monkeypatch.setitem(app.config, name, value)
     return change
+
+
+@pytest.fixture()
+def fake_twilio(app, monkeypatch):
+    """A local fake of Twilio's REST API that the app talks to for this test."""
+    with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN) as fake:
+        monkeypatch.setitem(app.config, "TWILIO_API_BASE", fake.base_url)
+        yield fake
+
+
+@pytest.fixture()
+def clock(monkeypatch):
+    """The jobs' clock, frozen at now: clock.advance(seconds=31)."""
+    frozen = FrozenClock(utcnow())
+    monkeypatch.setattr(jobs, "utcnow", frozen)
+    return frozen
+
+
+@pytest.fixture()
+def handlers(app, monkeypatch):
+    """Register job handlers for this test only: handlers["name"] = fn."""
+    registry = dict(jobs.handlers(app))
+    monkeypatch.setitem(app.extensions, jobs.EXTENSION, registry)
+    return registry
 
 
 @pytest.fixture()

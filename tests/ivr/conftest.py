@@ -6,7 +6,6 @@ from ivr.simulator import FlaskTransport
 from tests.conftest import PUBLIC_BASE_URL
 from tests.conftest import TEST_ACCOUNT_SID
 from tests.conftest import TEST_AUTH_TOKEN
-from tests.support.fake_twilio import FakeTwilio
 
 MOBILE = "+212612345678"
 LANDLINE = "+212537123456"
@@ -24,10 +23,3 @@ def make_caller(app, client):
 @pytest.fixture()
 def caller(make_caller):
     return make_caller()
-
-
-@pytest.fixture()
-def fake_twilio(app, monkeypatch):
-    with FakeTwilio(TEST_ACCOUNT_SID, TEST_AUTH_TOKEN) as fake:
-        monkeypatch.setitem(app.config, "TWILIO_API_BASE", fake.base_url)
-        yield fake

@@ -11,7 +11,6 @@ from tests.ivr.conftest import LANDLINE
 from tests.ivr.helpers import cases
 from tests.ivr.helpers import file_by_phone
 from tests.ivr.helpers import to_main_menu
-import shared.tasks  # noqa: F401  (registers the job handlers)
 
 
 def jobs(app):

@@ -17,7 +17,6 @@ from tests.ivr.helpers import file_by_phone
 from tests.ivr.helpers import to_main_menu
 from tests.ivr.test_followup import follow
 from tests.ivr.test_followup import make_case
-import shared.tasks  # noqa: F401  (registers the job handlers)
 
 REPLY = "Votre dossier est réglé."
 

@@ -13,7 +13,6 @@ from tests.ivr.helpers import call_row
 from tests.ivr.helpers import cases
 from tests.ivr.helpers import digits_read
 from tests.ivr.helpers import to_main_menu
-import shared.tasks  # noqa: F401  (registers the job handlers)
 
 CLOSED_HOURS = "mon-sun 00:00-00:01"
 

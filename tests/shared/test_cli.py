@@ -77,3 +77,32 @@ def test_demo_data_is_refused_in_production(run, config):
 def test_the_worker_command_runs_due_jobs_once(run):
     result = run("jobs", "work", "--once")
     assert result.exit_code == 0 and "jobs run" in result.output
+
+
+def test_failed_jobs_are_listed_masked_and_can_be_run_again(run, session):
+    from shared.jobs import enqueue
+    from shared.models import Job
+    from shared.references import new_reference
+    from shared.types import JobState
+    references = [new_reference() for _ in range(3)]
+    failed = [enqueue(session, "send_filed_sms", reference=ref) for ref in references[:2]]
+    pending = enqueue(session, "send_filed_sms", reference=references[2])
+    for item in failed:
+        item.state, item.attempts = JobState.FAILED, 1
+        item.last_error = "Twilio answered 400 (code 21211): The 'To' number +212612345678 ..."
+    session.commit()
+    listed = run("jobs", "failed")
+    assert listed.exit_code == 0 and "2 failed jobs" in listed.output
+    assert "code 21211" in listed.output and "612345678" not in listed.output
+    assert f"#{failed[0].id} send_filed_sms(reference={references[0]})" in listed.output
+
+    assert run("jobs", "retry").exit_code != 0  # ids or --all
+    again = run("jobs", "retry", str(failed[0].id))
+    assert again.exit_code == 0 and "1 jobs due again" in again.output
+    refused = run("jobs", "retry", str(pending.id))
+    assert refused.exit_code == 1 and f"#{pending.id}" in refused.output
+    assert run("jobs", "retry", "--all").exit_code == 0
+    session.expire_all()
+    states = {item.id: item.state for item in session.scalars(select(Job))}
+    assert set(states.values()) == {JobState.PENDING}
+    assert "0 failed jobs" in run("jobs", "failed").output

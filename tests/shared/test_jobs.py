@@ -2,11 +2,9 @@
 import datetime as dt
 import time
 
-import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from shared import jobs
 from shared.extensions import db
 from shared.jobs import RetryLater
 from shared.jobs import Worker
@@ -19,14 +17,6 @@ from shared.models import Job
 from shared.models import utcnow
 from shared.types import JobState
 from tests.shared.helpers import file_case
-
-
-@pytest.fixture()
-def handlers(monkeypatch):
-    """Register test handlers for this test only: handlers["name"] = fn."""
-    registry = dict(jobs.HANDLERS)
-    monkeypatch.setattr(jobs, "HANDLERS", registry)
-    return registry
 
 
 def jobs_in(session):
@@ -67,7 +57,7 @@ def test_a_job_is_committed_with_its_cause(session, admin):
     [item] = jobs_in(session)
     assert (item.name, item.args, item.state, item.attempts) == (
         "send_filed_sms", {"reference": case.reference}, JobState.PENDING, 0)
-    assert item.max_attempts == 8 and item.run_after <= utcnow()
+    assert item.max_attempts == 50 and item.run_after <= utcnow()
 
 
 def test_a_delay_puts_the_job_later(session):
@@ -152,9 +142,9 @@ def test_jobs_that_are_not_due_wait(app, session, handlers):
     assert jobs_in(session)[0].state is JobState.PENDING
 
 
-def test_backoff_doubles_and_is_capped():
+def test_backoff_doubles_and_is_capped_at_a_few_hours():
     assert [backoff(n).total_seconds() for n in range(1, 6)] == [5, 10, 20, 40, 80]
-    assert backoff(30) == dt.timedelta(seconds=jobs.BACKOFF_MAX_SECONDS)
+    assert backoff(30) == backoff(1000) == dt.timedelta(hours=3)
 
 
 def test_a_failing_handler_is_retried_with_backoff_then_failed(app, session, admin, handlers):
@@ -222,18 +212,6 @@ def test_waiting_does_not_use_up_the_attempts_of_a_real_failure(app, session, ha
     assert item.state is JobState.PENDING and item.attempts == 1  # one real failure so far
 
 
-def test_waiting_a_whole_day_fails_the_job(app, session, handlers):
-    import datetime as dt
-    handlers["forever"] = lambda app: (_ for _ in ()).throw(RetryLater("call still going"))
-    item = enqueue(session, "forever")
-    session.commit()
-    item.created_at = utcnow() - dt.timedelta(days=2)
-    session.commit()
-    run_due(session, app)
-    [item] = jobs_in(session)
-    assert item.state is JobState.FAILED
-
-
 def test_retry_later_then_success(app, session, handlers):
     tries = []
 
@@ -258,22 +236,6 @@ def test_a_job_without_a_handler_fails_after_its_attempts(app, session, handlers
     assert run_due(session, app) == 1
     [item] = jobs_in(session)
     assert item.state is JobState.FAILED and "no handler" in item.last_error
-
-
-def test_a_job_stuck_running_is_claimed_again(app, session, handlers):
-    ran = []
-    handlers["noop"] = lambda app: ran.append(1)
-    item = enqueue(session, "noop")
-    session.commit()
-    item.state, item.attempts = JobState.RUNNING, 1  # its worker died
-    item.run_after = utcnow() - jobs.STALE_RUNNING + dt.timedelta(minutes=1)
-    session.commit()
-    assert run_due(session, app) == 0  # not stale yet
-    item.run_after = utcnow() - jobs.STALE_RUNNING - dt.timedelta(minutes=1)
-    session.commit()
-    assert run_due(session, app) == 1 and ran == [1]
-    [item] = jobs_in(session)
-    assert item.state is JobState.DONE and item.attempts == 2
 
 
 def test_run_pending_stops_at_its_limit(app, session, handlers):

@@ -1,6 +1,16 @@
 """A local stand-in for api.twilio.com: the edge of the system these machines cannot reach.
-It answers the REST calls the app makes (Messages, Recordings) and records them."""
+It answers the REST calls the app makes (Messages: create and list; Recordings; Queues;
+IncomingPhoneNumbers) and records them, and it misbehaves on demand:
+
+- `fail_next = [500, 503]`: the next requests are answered with these statuses, not done;
+- `stall_next = 1`: the next requests are done (a message is sent) but answered only after
+  `stall_seconds`, later than the client's read timeout;
+- `reject_messages = [21211]`: the next message creations are refused for good (400 with
+  that Twilio error code, whose message quotes the number, as Twilio's do).
+"""
 import base64
+import datetime as dt
+import email.utils
 import io
 import json
 import re
@@ -9,15 +19,19 @@ import wave
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 RECORDING = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+?)"
                        r"(?P<ext>\.json|\.wav|\.mp3)?$")
-MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages\.json$")
+MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages\.json(?:\?.*)?$")
 LIST = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
                   r"\.json(?:\?(?P<query>.*))?$")
 ITEM = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
                   r"/(?P<sid>\w+)\.json$")
 LIST_KEYS = {"Queues": "queues", "IncomingPhoneNumbers": "incoming_phone_numbers"}
+REJECTIONS = {21211: "The 'To' number {to} is not a valid phone number.",
+              21610: "Attempt to send to unsubscribed recipient {to}",
+              21614: "'To' number {to} is not a valid mobile number"}
 
 
 def silent_wav(seconds: float = 1.0) -> bytes:
@@ -37,6 +51,11 @@ class FakeTwilio:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.requests: list[dict] = []
         self.fail_next: list[int] = []  # HTTP statuses to answer the next requests with
+        self.stall_next = 0  # how many next requests are done but answered too late
+        self.stall_seconds = 3.0
+        self.reject_messages: list[int] = []  # Twilio codes refusing the next messages
+        self.sent: list[dict] = []  # the messages created, oldest first
+        self.released = threading.Event()  # ends every stall at once (on exit)
         self.deleted_recordings: set[str] = set()
         # Resources by kind and sid: {"Queues": {sid: {...}}, "IncomingPhoneNumbers": {...}}
         self.resources: dict[str, dict[str, dict]] = {"Queues": {}, "IncomingPhoneNumbers": {}}
@@ -48,13 +67,42 @@ class FakeTwilio:
         return self
 
     def __exit__(self, *exc):
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
     def messages(self) -> list[dict]:
-        """The SMS the fake accepted (failed attempts left out)."""
-        return [r["form"] for r in self.requests
-                if r["method"] == "POST" and MESSAGES.match(r["path"]) and r["status"] == 201]
+        """The SMS the fake accepted, as posted (failed attempts left out; a stalled one in)."""
+        return [message["form"] for message in self.sent]
+
+    def send(self, form: dict) -> dict:
+        """Create a message as Twilio does on a POST to Messages.json."""
+        now = dt.datetime.now(dt.timezone.utc)
+        message = {"sid": "SM%032x" % (len(self.sent) + 1), "status": "queued",
+                   "to": form.get("To"), "from": form.get("From"), "body": form.get("Body"),
+                   "account_sid": self.account_sid,
+                   "date_created": email.utils.format_datetime(now, usegmt=True),
+                   "date_sent": None, "form": form, "created": now}
+        self.sent.append(message)
+        return message
+
+    def list_messages(self, query: dict) -> list[dict]:
+        """Messages.json's list, newest first, filtered by To, From and DateSent (a message
+        still queued has no DateSent, as at Twilio)."""
+        def wanted(message):
+            if any(query.get(key) not in (None, message[key.lower()]) for key in ("To", "From")):
+                return False
+            for key, keep in (("DateSent>", lambda d, day: d >= day),
+                              ("DateSent<", lambda d, day: d <= day),
+                              ("DateSent", lambda d, day: d == day)):
+                if key in query:
+                    sent = message["date_sent"]
+                    day = dt.date.fromisoformat(query[key][:10])
+                    if sent is None or not keep(sent.date(), day):
+                        return False
+            return True
+        found = [m for m in reversed(self.sent) if wanted(m)]
+        return [{k: v for k, v in m.items() if k not in ("form", "created")} for m in found]
 
     def _authorized(self, header: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -66,7 +114,7 @@ class FakeTwilio:
                 pass
 
             def _answer(self, status: int, body: bytes = b"", kind="application/json"):
-                fake.requests[-1]["status"] = status
+                self.record["status"] = status
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
@@ -77,49 +125,71 @@ class FakeTwilio:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
-                fake.requests.append({"method": method, "path": self.path, "form": form,
-                                      "auth_ok": fake._authorized(
-                                          self.headers.get("Authorization", ""))})
-                if not fake.requests[-1]["auth_ok"]:
+                self.record = {"method": method, "path": self.path, "form": form,
+                               "auth_ok": fake._authorized(self.headers.get("Authorization", ""))}
+                fake.requests.append(self.record)
+                if not self.record["auth_ok"]:
                     return self._answer(401, b'{"code": 20003, "message": "Authenticate"}')
                 if fake.fail_next:
                     return self._answer(fake.fail_next.pop(0), b'{"message": "failure"}')
+                stall = fake.stall_next > 0
+                fake.stall_next -= stall
+                status, body, kind = self._resource(method, form)
+                if stall:
+                    fake.released.wait(fake.stall_seconds)
+                try:
+                    return self._answer(status, body, kind)
+                except OSError:
+                    pass  # the client gave up waiting
+
+            def _resource(self, method, form) -> tuple[int, bytes, str]:
+                """Do what the request asks; (status, body, content type) to answer."""
+                json_type = "application/json"
                 if method == "POST" and MESSAGES.match(self.path):
-                    body = {"sid": "SM" + "%032d" % len(fake.requests), "status": "queued",
-                            "to": form.get("To"), "from": form.get("From"),
-                            "body": form.get("Body"), "account_sid": fake.account_sid}
-                    return self._answer(201, json.dumps(body).encode())
+                    if fake.reject_messages:
+                        code = fake.reject_messages.pop(0)
+                        text = REJECTIONS.get(code, "Rejected").format(to=form.get("To"))
+                        return 400, json.dumps({"code": code, "message": text, "status": 400,
+                                                "more_info": ""}).encode(), json_type
+                    created = fake.send(form)
+                    visible = {k: v for k, v in created.items() if k not in ("form", "created")}
+                    return 201, json.dumps(visible).encode(), json_type
+                if method == "GET" and MESSAGES.match(self.path):
+                    query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                    return 200, json.dumps({
+                        "messages": fake.list_messages(query), "next_page_uri": None, "page": 0,
+                        "page_size": 50, "uri": self.path}).encode(), json_type
                 listed = LIST.match(self.path)
                 if listed and method == "GET":
                     query = {k: v[0] for k, v in parse_qs(listed["query"] or "").items()}
                     items = [item for item in fake.resources[listed["kind"]].values()
                              if all(item.get(_snake(k)) == v for k, v in query.items()
                                     if k not in ("PageSize", "Page"))]
-                    return self._answer(200, json.dumps({
+                    return 200, json.dumps({
                         LIST_KEYS[listed["kind"]]: items, "next_page_uri": None, "page": 0,
-                        "page_size": 50, "uri": self.path}).encode())
+                        "page_size": 50, "uri": self.path}).encode(), json_type
                 if listed and method == "POST":
                     sid = "QU%032d" % (len(fake.resources["Queues"]) + 1)
                     item = {"sid": sid, "account_sid": fake.account_sid,
                             **{_snake(k): _value(v) for k, v in form.items()}}
                     fake.resources[listed["kind"]][sid] = item
-                    return self._answer(201, json.dumps(item).encode())
+                    return 201, json.dumps(item).encode(), json_type
                 item_match = ITEM.match(self.path)
                 if item_match and method == "POST":
                     item = fake.resources[item_match["kind"]].get(item_match["sid"])
                     if item is None:
-                        return self._answer(404, b'{"message": "not found"}')
+                        return 404, b'{"message": "not found"}', json_type
                     item.update({_snake(k): _value(v) for k, v in form.items()})
-                    return self._answer(200, json.dumps(item).encode())
+                    return 200, json.dumps(item).encode(), json_type
                 match = RECORDING.match(self.path)
                 if match and method == "GET":
                     if match["sid"] in fake.deleted_recordings:
-                        return self._answer(404, b'{"message": "not found"}')
-                    return self._answer(200, silent_wav(), "audio/x-wav")
+                        return 404, b'{"message": "not found"}', json_type
+                    return 200, silent_wav(), "audio/x-wav"
                 if match and method == "DELETE":
                     fake.deleted_recordings.add(match["sid"])
-                    return self._answer(204)
-                return self._answer(404, b'{"message": "unknown resource"}')
+                    return 204, b"", json_type
+                return 404, b'{"message": "unknown resource"}', json_type
 
             def do_GET(self):
                 self._handle("GET")
