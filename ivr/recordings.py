@@ -76,6 +76,21 @@ def schedule_fetch(session: Session, call_sid: str, recording_sid: str | None,
             call_sid=call_sid, recording_sid=recording_sid, recording_url=recording_url)
 
 
+def wake_fetches(session: Session, call: Call) -> int:
+    """The call has ended: its recordings waiting for that end are due now (rather than at
+    their next poll). Returns how many were woken."""
+    sids = [answer["sid"] for answer in (call.answers or {}).values()
+            if isinstance(answer, dict) and answer.get("sid")]
+    if not sids:
+        return 0
+    waiting = session.scalars(select(Job).where(
+        Job.unique_key.in_([f"recording:{sid}" for sid in sids]),
+        Job.state == JobState.PENDING)).all()
+    for job in waiting:
+        job.run_after = utcnow()
+    return len(waiting)
+
+
 def purpose_of(call: Call, recording_sid: str) -> str | None:
     for purpose in PURPOSE_FIELDS:
         if (call.answers.get(f"{purpose}_recording") or {}).get("sid") == recording_sid:

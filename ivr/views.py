@@ -29,6 +29,7 @@ from .outcomes import close_call
 from .prompts import PROMPTS_DIR
 from .prompts import catalogue
 from .recordings import schedule_fetch
+from .recordings import wake_fetches
 from .security import twilio_request_required
 from .twiml import technical_problem
 from .webhook_input import MAX_QUEUE_POSITION
@@ -105,6 +106,7 @@ def call_status():
         duration = bounded_number(request.form.get("CallDuration"), MAX_SECONDS)
         if call is not None and close_call(call, (request.form.get("CallStatus") or "")[:24],
                                            duration):
+            wake_fetches(db.session, call)
             db.session.commit()
         return empty()
     return safely(handle)

@@ -168,3 +168,21 @@ def test_a_call_whose_end_never_came_stops_being_waited_for(app, caller, fake_tw
     run_all_due(app)
     assert [j.state for j in recording_jobs(app)] == [JobState.DONE]
     assert fake_twilio.deleted_recordings == {sid}
+
+
+def test_the_end_of_a_call_wakes_its_waiting_recordings(app, caller, fake_twilio):
+    to_main_menu(caller)
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    caller.record(3)
+    sid = caller.last_recording_sid
+    caller.recording_ready(sid)
+    jobs.run_pending(app)
+    [waiting] = recording_jobs(app)
+    assert waiting.run_after > waiting.created_at  # polls again later: the call goes on
+    caller.hang_up()
+    [woken] = recording_jobs(app)
+    assert woken.run_after < waiting.run_after  # due now, not at its next poll
+    jobs.run_pending(app)
+    assert [j.state for j in recording_jobs(app)] == [JobState.DONE]
+    assert fake_twilio.deleted_recordings == {sid}
