@@ -20,6 +20,10 @@ _LABELLED_CIN = re.compile(r"""(?i)((?<![a-z])(?:citizen_)?cin(?:_digits)?(?![a-
 # A database error quotes the statement's parameters (citizens' names, CIN digits...):
 # none of them is kept, whatever the engine was told.
 _SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
+# Secrets written into a URL or a form (an API key sent in a query string, which is refused,
+# still reaches the access log of a development server).
+_SECRET_PARAMETER = re.compile(r"(?i)((?<![a-z])(?:x-)?api[_-]?key=|(?<![a-z])token=|"
+                               r"(?<![a-z])password=)[^&\s'\"]+")
 _FORMATTER = logging.Formatter()
 
 
@@ -51,8 +55,9 @@ def _mask_labelled_cin(match: re.Match) -> str:
 
 def mask_personal_data(text: str) -> str:
     """Mask anything that looks like a phone number or a CIN in `text`, the digits after a
-    CIN label, and the parameters a database error quotes."""
+    CIN label, the parameters a database error quotes and secrets in URLs (api_key=...)."""
     text = _SQL_PARAMETERS.sub("[parameters: hidden]", text)
+    text = _SECRET_PARAMETER.sub(r"\1***", text)
     return _LABELLED_CIN.sub(_mask_labelled_cin, _CIN.sub(_mask_cin, _PHONE.sub(_mask_phone, text)))
 
 

@@ -164,3 +164,15 @@ def test_a_database_error_never_shows_its_parameters():
     masked = mask_personal_data(error)
     assert "123456" not in masked and "Fatima" not in masked and "Derb" not in masked
     assert "[parameters: hidden]\n(Background on this error" in masked
+
+
+@pytest.mark.parametrize("line", [
+    '"GET /open311/v2/requests.json?api_key=s3cr3t-KEY_0123&page=2 HTTP/1.1" 400',
+    "POST /x?API-KEY=s3cr3t-KEY_0123",
+    "headers {'X-Api-Key=s3cr3t-KEY_0123'}",
+    "login with password=s3cr3t-KEY_0123 refused",
+])
+def test_secrets_in_urls_are_masked(line):
+    masked = mask_personal_data(line)
+    assert "s3cr3t-KEY_0123" not in masked and "***" in masked
+    assert masked.split("***")[0] == line.split("s3cr3t")[0]  # the rest stays readable
