@@ -22,6 +22,9 @@ from shared.models import Job
 from shared.models import User
 from shared.types import JobState
 from shared.types import Role
+from tests.ivr.helpers import cases
+from tests.ivr.helpers import file_by_phone
+from tests.ivr.test_voicemail import leave_voicemail
 from tests.shared.helpers import file_case
 from tests.support.speech import YES
 from tests.support.speech import install_test_model
@@ -302,3 +305,43 @@ def test_transcripts_can_be_turned_off(app, session, admin, config, tmp_path):
     session.commit()
     session.commit()
     assert transcript_jobs(app) == []
+
+
+# -- from a whole call ----------------------------------------------------------------------
+def call_case(app) -> Case:
+    [case] = cases(app)
+    return case
+
+
+def test_a_filing_calls_description_is_fetched_then_transcribed(
+        app, session, caller, fake_twilio, speech):
+    file_by_phone(caller, language="fr")
+    fake_twilio.recordings[caller.last_recording_sid] = speech_wav(YES)
+    assert call_case(app).recording_transcript is None  # filed without waiting
+    run_jobs(app, session)
+    case = call_case(app)
+    assert Path(case.recording_path).name == f"description-{caller.last_recording_sid}.wav"
+    assert case.recording_transcript == YES and case.recording_transcript_language == "fr"
+    assert case.recording_transcript_correction is None
+    assert caller.last_recording_sid in fake_twilio.deleted_recordings
+    names = [job.name for job in all_jobs(app) if job.state is JobState.DONE]
+    assert names.count("fetch_recording") == 2 and names.count(transcribe.JOB) == 1  # not the name
+
+
+def test_a_voicemails_message_is_transcribed_too(
+        app, session, make_caller, config, fake_twilio, speech):
+    config(OPENING_HOURS="mon-sun 00:00-00:01")
+    caller = make_caller()
+    leave_voicemail(caller, language="fr")
+    fake_twilio.recordings[caller.last_recording_sid] = speech_wav(YES, "ULAW")
+    run_jobs(app, session)
+    case = call_case(app)
+    assert case.recording_transcript == YES
+    assert "description" in case.pending_fields  # an agent still writes the description
+
+
+def all_jobs(app) -> list[Job]:
+    with app.app_context():
+        found = list(db.session.scalars(select(Job).order_by(Job.id)))
+        db.session.expunge_all()
+        return found
