@@ -345,3 +345,12 @@ def all_jobs(app) -> list[Job]:
         found = list(db.session.scalars(select(Job).order_by(Job.id)))
         db.session.expunge_all()
         return found
+
+
+def test_recording_transcripts_are_on_unless_turned_off(tmp_path):
+    from shared.config import ConfigError
+    from shared.config import load_config
+    assert load_config(tmp_path, {})["RECORDING_TRANSCRIPTS"] == "on"
+    assert load_config(tmp_path, {"RECORDING_TRANSCRIPTS": "OFF"})["RECORDING_TRANSCRIPTS"] == "off"
+    with pytest.raises(ConfigError, match="RECORDING_TRANSCRIPTS must be one of on, off"):
+        load_config(tmp_path, {"RECORDING_TRANSCRIPTS": "maybe"})
