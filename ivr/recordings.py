@@ -28,6 +28,8 @@ from shared.models import Job
 from shared.models import utcnow
 from shared.types import JobState
 
+from .speech import transcribe
+
 log = logging.getLogger(__name__)
 PURPOSE_FIELDS = {"name": "name_recording_path", "description": "recording_path"}
 RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
@@ -43,6 +45,7 @@ class RefusedRecording(PermanentError):
 
 def register_jobs(app) -> None:
     jobs.register(app, "fetch_recording", fetch_recording)
+    transcribe.register_jobs(app)
 
 
 def check(recording_sid: str, recording_url: str) -> None:
@@ -122,7 +125,9 @@ def fetch_recording(app, call_sid: str, recording_sid: str, recording_url: str) 
     case = session.scalar(select(Case).where(Case.reference == reference))
     CaseService(session, actor="ivr").complete(case, note=f"{purpose} recording stored",
                                                **{PURPOSE_FIELDS[purpose]: str(path)})
-    session.commit()  # attached before Twilio's copy goes
+    if purpose == "description":  # a voicemail's message is one too
+        transcribe.schedule(session, current_app.config, reference, recording_sid, path)
+    session.commit()  # attached (and its transcript queued) before Twilio's copy goes
     delete_at_twilio(recording_sid)
     log.info("recording %s stored for case %s", recording_sid, reference)
 
@@ -153,7 +158,8 @@ def store(reference: str, purpose: str, recording_sid: str, audio: bytes) -> Pat
 
 def purge_expired(session: Session, retention_days: int, now=None) -> int:
     """Delete the recordings of cases filed more than `retention_days` ago (law 09-08:
-    limited retention); the trail keeps that they existed. Returns how many cases."""
+    limited retention), and their transcripts; the trail keeps that they existed. Returns
+    how many cases."""
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=retention_days)
     service = CaseService(session, actor="retention")
@@ -168,5 +174,8 @@ def purge_expired(session: Session, retention_days: int, now=None) -> int:
                 Path(path).unlink(missing_ok=True)
         service.complete(case, note=f"recordings deleted after {retention_days} days",
                          recording_path=None, name_recording_path=None)
+        if case.recording_transcribed_at or case.recording_transcript_correction:
+            service.clear_transcript(
+                case, note=f"transcript deleted with its recording after {retention_days} days")
         count += 1
     return count

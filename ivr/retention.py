@@ -1,7 +1,8 @@
 """Limited retention (law 09-08): what the line keeps about callers goes after a configured
 period. Run daily by `flask ivr purge-recordings`.
 
-- recordings of cases filed more than RECORDING_RETENTION_DAYS ago: deleted (recordings.py);
+- recordings of cases filed more than RECORDING_RETENTION_DAYS ago: deleted, with their
+  transcripts (recordings.py);
 - calls started more than CALL_RETENTION_DAYS ago: anonymised (no number, no answers that
   identify the caller, no TwiML), so the line's figures (outcomes, timings) stay;
 - caller preferences (a number and its language) unused for CALLER_PREFERENCE_RETENTION_DAYS:

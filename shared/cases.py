@@ -42,6 +42,7 @@ MAX_REFERENCE_ATTEMPTS = 20
 # guessing 4 digits (1 in 10,000) takes years instead of a few hundred calls.
 PHONE_CHECK_MAX_FAILURES = 5
 PHONE_CHECK_COOLDOWN = dt.timedelta(hours=24)
+MAX_TRANSCRIPT_CHARS = 20_000  # an agent's correction of a recording's transcript
 COMPLETABLE_FIELDS = frozenset({
     "administration", "kind", "subject", "description", "transcript", "citizen_name",
     "citizen_cin", "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
@@ -292,6 +293,55 @@ class CaseService:
             raise InvalidCase(str(error)) from None
         return fields
 
+    # -- the description recording's transcript ------------------------------------------
+    def attach_transcript(self, case: Case, text: str, language: str,
+                          confidence: float | None, model: str) -> Case:
+        """Attach the machine's transcript of the description recording, as a draft an agent
+        may correct. `text` must already be masked (ivr/speech/privacy.py). A transcript
+        already attached is kept: the original is never overwritten."""
+        self.lock(case)
+        if case.recording_transcribed_at is not None:
+            return case
+        now = self.clock()
+        case.recording_transcript, case.recording_transcript_language = text, language
+        case.recording_transcript_confidence = confidence
+        case.recording_transcript_model, case.recording_transcribed_at = model, now
+        # The trail says what was attached, never the words (personal data).
+        self._record(case, "attach_transcript", case.status, case.status,
+                     None if text else "nothing recognised",
+                     {"language": language, "model": model, "words": len(text.split()),
+                      "confidence": round(confidence, 3) if confidence is not None else None})
+        return case
+
+    def correct_transcript(self, case: Case, text: str, user: User) -> Case:
+        """An agent's correction of the transcript, kept beside the machine's (which stays);
+        a later correction replaces an earlier one (the trail keeps who corrected when)."""
+        if not isinstance(user, User):
+            raise InvalidCase("a correction is made by a console user")
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidCase("a corrected transcript needs some text")
+        if len(text) > MAX_TRANSCRIPT_CHARS:
+            raise InvalidCase(f"a transcript is at most {MAX_TRANSCRIPT_CHARS} characters")
+        self.lock(case)
+        case.recording_transcript_correction = text.strip()
+        case.recording_transcript_corrected_by = user
+        case.recording_transcript_corrected_at = case.updated_at = self.clock()
+        self._record(case, "correct_transcript", case.status, case.status, None,
+                     {"fields": ["recording_transcript_correction"]}, user=user)
+        return case
+
+    def clear_transcript(self, case: Case, note: str) -> Case:
+        """Delete the transcript and its correction (they go with the recording, law 09-08);
+        the trail keeps that they existed."""
+        self.lock(case)
+        case.recording_transcript = case.recording_transcript_correction = None
+        case.recording_transcript_language = case.recording_transcript_model = None
+        case.recording_transcript_confidence = case.recording_transcribed_at = None
+        case.recording_transcript_corrected_by = None
+        case.recording_transcript_corrected_at = None
+        self._record(case, "clear_transcript", case.status, case.status, note, {})
+        return case
+
     # -- the follow-up's phone check -----------------------------------------------------
     def phone_check_locked(self, case: Case) -> bool:
         """True while too many wrong last-4 answers keep the case from being disclosed."""
@@ -345,8 +395,12 @@ class CaseService:
         return case
 
     def _record(self, case: Case, action: str, before: CaseStatus | None,
-                after: CaseStatus | None, note: str | None, data: dict) -> None:
+                after: CaseStatus | None, note: str | None, data: dict,
+                user: User | None = None) -> None:
+        """One line of the trail, by this service's actor or by `user` when given."""
+        user = user or self.user
         self.session.add(CaseEvent(
-            case=case, at=self.clock(), actor=self.actor,
-            user_id=self.user.id if self.user is not None else None, action=action,
+            case=case, at=self.clock(),
+            actor=f"user:{user.username}" if user is not None else self.actor,
+            user_id=user.id if user is not None else None, action=action,
             from_status=before, to_status=after, note=note, data=data))

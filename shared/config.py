@@ -34,6 +34,14 @@ def _int(environ, name, default):
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _choice(environ, name, choices: tuple[str, ...]) -> str:
+    """One of `choices` (the first is the default)."""
+    value = (environ.get(name) or choices[0]).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _rate_limit(environ, name) -> str:
     value = environ.get(name) or RATE_LIMITS[name]
     try:
@@ -89,6 +97,7 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "JOB_RETRY_WINDOW_HOURS": max(1, _int(environ, "JOB_RETRY_WINDOW_HOURS", 36)),
         "RECORDINGS_DIR": environ.get("RECORDINGS_DIR", str(instance_path / "recordings")),
         "RECORDING_RETENTION_DAYS": _int(environ, "RECORDING_RETENTION_DAYS", 365),
+        "RECORDING_TRANSCRIPTS": _choice(environ, "RECORDING_TRANSCRIPTS", ("on", "off")),
         "CALL_RETENTION_DAYS": _int(environ, "CALL_RETENTION_DAYS", 90),
         "CALLER_PREFERENCE_RETENTION_DAYS": _int(environ, "CALLER_PREFERENCE_RETENTION_DAYS",
                                                  365),

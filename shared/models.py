@@ -10,6 +10,7 @@ from sqlalchemy import Boolean
 from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import Enum
+from sqlalchemy import Float
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
@@ -173,6 +174,18 @@ class Case(db.Model):
     transcript: Mapped[str | None] = mapped_column(Text)
     recording_path: Mapped[str | None] = mapped_column(String(512))
     name_recording_path: Mapped[str | None] = mapped_column(String(512))
+    # The description recording's transcript (personal data, kept as long as the recording):
+    # the machine's draft (masked, shared/cases.py attach_transcript) is never overwritten;
+    # an agent's correction is kept beside it (correct_transcript).
+    recording_transcript: Mapped[str | None] = mapped_column(Text)
+    recording_transcript_language: Mapped[str | None] = mapped_column(String(8))
+    recording_transcript_confidence: Mapped[float | None] = mapped_column(Float)
+    recording_transcript_model: Mapped[str | None] = mapped_column(String(128))
+    recording_transcribed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recording_transcript_correction: Mapped[str | None] = mapped_column(Text)
+    recording_transcript_corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "users.id", name="fk_cases_recording_transcript_corrected_by_id_users"))
+    recording_transcript_corrected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Citizen identity (personal data, law 09-08): never logged in clear.
     citizen_name: Mapped[str | None] = mapped_column(String(255))
     citizen_cin: Mapped[str | None] = mapped_column(String(16))
@@ -210,6 +223,8 @@ class Case(db.Model):
         foreign_keys=[administration_id])
     redirect_administration: Mapped[Administration | None] = relationship(
         foreign_keys=[redirect_administration_id])
+    recording_transcript_corrected_by: Mapped[User | None] = relationship(
+        foreign_keys=[recording_transcript_corrected_by_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
 

@@ -79,6 +79,18 @@ class SpeechModels:
                               "language uses the keypad", language, path, error)
             return self._loaded.get(path)
 
+    def is_broken(self, language: str) -> bool:
+        """True when `language` has a model folder that failed to load."""
+        path = self.path_for(language)
+        return path is not None and path in self._broken
+
+    def forget_broken(self, language: str) -> None:
+        """Let the next `get` try `language`'s model again (an operator may have mended it):
+        for work that can wait and retry (a recording's transcript), never for a live call."""
+        path = self.path_for(language)
+        with self._lock:
+            self._broken.discard(path)
+
     def status(self) -> list[ModelStatus]:
         found = []
         for code in self.fallbacks:

@@ -570,3 +570,103 @@ def test_the_right_digits_clear_earlier_failures(session, admin):
     session.commit()
     assert case.phone_check_failures == 0
     assert service.fail_phone_check(case) is False
+
+
+# -- the description recording's transcript ------------------------------------------------
+@pytest.fixture()
+def agent(session):
+    user = User(username="n.alaoui", display_name="N. Alaoui", role=Role.AGENT,
+                password_hash="x")
+    session.add(user)
+    session.flush()
+    return user
+
+
+def test_a_machine_transcript_is_a_draft_whose_words_stay_out_of_the_trail(session, admin):
+    case = file_case(session, admin)
+    CaseService(session, actor="speech", clock=lambda: MAY_10).attach_transcript(
+        case, "mon dossier est bloqué", "fr", 0.8123, "fr")
+    session.commit()
+    assert (case.recording_transcript, case.recording_transcript_language,
+            case.recording_transcript_confidence, case.recording_transcript_model,
+            case.recording_transcribed_at) == ("mon dossier est bloqué", "fr", 0.8123, "fr",
+                                               MAY_10)
+    assert case.recording_transcript_correction is None
+    event = case.events[-1]
+    assert (event.action, event.actor, event.from_status, event.to_status) == (
+        "attach_transcript", "speech", S.RECEIVED, S.RECEIVED)
+    assert event.data == {"language": "fr", "model": "fr", "words": 4, "confidence": 0.812}
+    assert "dossier" not in str(event.data) and event.note is None
+
+
+def test_a_machine_transcript_is_never_overwritten(session, admin, agent):
+    case = file_case(session, admin)
+    service = CaseService(session, actor="speech")
+    service.attach_transcript(case, "premier", "fr", 0.5, "fr")
+    service.correct_transcript(case, "corrigé", agent)
+    service.attach_transcript(case, "second", "fr", 0.9, "fr")
+    session.commit()
+    assert (case.recording_transcript, case.recording_transcript_confidence,
+            case.recording_transcript_correction) == ("premier", 0.5, "corrigé")
+    assert [e.action for e in case.events].count("attach_transcript") == 1
+
+
+def test_nothing_heard_is_attached_with_a_note(session, admin):
+    case = file_case(session, admin)
+    CaseService(session, actor="speech").attach_transcript(case, "", "fr", None, "fr")
+    session.commit()
+    assert case.recording_transcript == "" and case.recording_transcribed_at is not None
+    assert case.events[-1].note == "nothing recognised"
+    assert case.events[-1].data["confidence"] is None
+
+
+def test_an_agents_correction_stands_beside_the_machines_and_names_the_agent(
+        session, admin, agent):
+    case = file_case(session, admin)
+    CaseService(session, actor="speech").attach_transcript(case, "mon do sié", "fr", 0.4, "fr")
+    CaseService(session, actor="ignored", clock=lambda: MAY_10).correct_transcript(
+        case, "  mon dossier  ", agent)
+    session.commit()
+    assert case.recording_transcript == "mon do sié"
+    assert case.recording_transcript_correction == "mon dossier"
+    assert case.recording_transcript_corrected_by is agent
+    assert case.recording_transcript_corrected_at == MAY_10
+    event = case.events[-1]
+    assert (event.action, event.actor, event.user_id) == (
+        "correct_transcript", "user:n.alaoui", agent.id)
+    assert "dossier" not in str(event.data)
+
+
+def test_an_agent_may_write_a_transcript_where_the_machine_had_none(session, admin, agent):
+    case = file_case(session, admin)
+    CaseService(session).correct_transcript(case, "écouté par l'agent", agent)
+    assert case.recording_transcript is None
+    assert case.recording_transcript_correction == "écouté par l'agent"
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, 42, "x" * 20_001])
+def test_a_correction_needs_some_text(session, admin, agent, text):
+    case = file_case(session, admin)
+    with pytest.raises(InvalidCase):
+        CaseService(session).correct_transcript(case, text, agent)
+    assert case.recording_transcript_correction is None
+
+
+def test_a_correction_is_made_by_a_console_user(session, admin):
+    case = file_case(session, admin)
+    with pytest.raises(InvalidCase):
+        CaseService(session, actor="api:portal").correct_transcript(case, "texte", None)
+
+
+def test_clearing_a_transcript_clears_the_correction_too(session, admin, agent):
+    case = file_case(session, admin)
+    service = CaseService(session, actor="retention")
+    service.attach_transcript(case, "texte", "fr", 0.5, "fr")
+    service.correct_transcript(case, "texte corrigé", agent)
+    service.clear_transcript(case, note="deleted with its recording")
+    session.commit()
+    assert (case.recording_transcript, case.recording_transcript_correction,
+            case.recording_transcript_corrected_by, case.recording_transcribed_at,
+            case.recording_transcript_model) == (None, None, None, None, None)
+    assert case.events[-1].action == "clear_transcript"
+    assert case.events[-1].note == "deleted with its recording"

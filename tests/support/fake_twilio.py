@@ -57,6 +57,7 @@ class FakeTwilio:
         self.sent: list[dict] = []  # the messages created, oldest first
         self.released = threading.Event()  # ends every stall at once (on exit)
         self.deleted_recordings: set[str] = set()
+        self.recordings: dict[str, bytes] = {}  # the audio of given SIDs (else 1 s of silence)
         # Resources by kind and sid: {"Queues": {sid: {...}}, "IncomingPhoneNumbers": {...}}
         self.resources: dict[str, dict[str, dict]] = {"Queues": {}, "IncomingPhoneNumbers": {}}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -185,7 +186,7 @@ class FakeTwilio:
                 if match and method == "GET":
                     if match["sid"] in fake.deleted_recordings:
                         return 404, b'{"message": "not found"}', json_type
-                    return 200, silent_wav(), "audio/x-wav"
+                    return 200, fake.recordings.get(match["sid"]) or silent_wav(), "audio/x-wav"
                 if match and method == "DELETE":
                     fake.deleted_recordings.add(match["sid"])
                     return 204, b"", json_type

