@@ -120,6 +120,17 @@ def test_a_late_update_is_ignored(app, caller, said, fake_twilio):
     assert call.answers["kind"] == "observation" and streams(turn) == []
 
 
+def test_an_update_for_a_past_turn_of_the_same_step_is_ignored(app, caller, said, fake_twilio):
+    to_main_menu(caller, "fr")
+    said("réclamation")
+    listener(app, caller).feed(CHUNK)
+    url = update_url(fake_twilio, caller)
+    caller.press("9")  # the menu again: the same step, a new turn
+    caller.post(url)
+    call = call_row(app, caller.call_sid)
+    assert call.step == "main_menu" and "kind" not in call.answers
+
+
 @pytest.mark.parametrize("text, confidence", [("réclamation", 0.3), ("bonjour madame", 0.95)])
 def test_a_choice_not_understood_asks_for_the_keypad_at_the_same_step(app, caller, said,
                                                                      fake_twilio, text,
@@ -243,3 +254,12 @@ def test_the_state_is_read_at_most_every_poll_interval(app, caller, said, monkey
     now[0] += choices.POLL_SECONDS
     ear.feed(CHUNK[:1600])
     assert len(reads) == 2
+
+
+@pytest.mark.parametrize("query", ["said=5", "said=%3Cscript%3E", "said=", "unclear=yes"])
+def test_an_odd_spoken_choice_asks_for_the_keypad(app, caller, said, query):
+    turn = to_main_menu(caller, "fr")
+    action = turn.find("Gather").get("action")
+    turn = caller.post(f"{action}&{query}")
+    assert turn.status == 200 and turn.keys[:2] == ["speech_use_keypad", "main_menu"]
+    assert call_row(app, caller.call_sid).step == "main_menu"
