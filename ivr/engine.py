@@ -23,6 +23,7 @@ from .flow import STEPS
 from .flow import FlowEnv
 from .flow import Heard
 from .flow import forget
+from .flow import language_known
 from .flow import notice
 from .flow import preferred_language
 from .flow import spoken_key
@@ -93,7 +94,7 @@ def render(call: Call, env: FlowEnv) -> str:
     prefix = [Prompt(pending)] if pending else []
     call.turn += 1
     call.listening = None
-    if call.language in env.stream_languages:
+    if language_known(call) in env.stream_languages:
         queue.fork_audio(response, call)  # its choices can be said from the first step
     for _ in range(MAX_CHAIN):
         step = STEPS[call.step]
@@ -129,7 +130,7 @@ def listen_on_stream(call: Call, step, action: str, env: FlowEnv) -> None:
     """Publish on the call what its stream's listener listens for at `step` (any process's
     listener reads it): a step with a grammar, in a language heard on the stream."""
     if step.listen.grammar and call.stream_started_at is not None \
-            and call.language in env.stream_languages:
+            and language_known(call) in env.stream_languages:
         call.listening = {"step": step.name, "turn": call.turn, "grammar": step.listen.grammar,
                           "language": call.language, "action": action}
 

@@ -235,6 +235,14 @@ def save_preference(session: Session, caller: str | None, language: str) -> None
                            update={"language": language, "updated_at": now}))
 
 
+def language_known(call: Call) -> str | None:
+    """The caller's language once chosen, or remembered from the number's last call; not
+    the first language a new caller's retried language menu goes on in."""
+    if call.step == "language" and not call.answers.get("preferred_language"):
+        return None
+    return call.language
+
+
 def say_language_menu(call: Call, env: FlowEnv) -> list[Utterance]:
     preferred = call.answers.get("preferred_language")
     items: list[Utterance] = []

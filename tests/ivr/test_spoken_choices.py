@@ -192,6 +192,18 @@ def test_a_returning_caller_is_heard_from_the_language_menu(app, make_caller, sa
     assert call.listening is None  # no model for Arabic: keys only, nothing listened for
 
 
+def test_a_new_callers_language_menu_is_not_heard(app, caller, said, tmp_path):
+    (tmp_path / "ar" / "am").mkdir(parents=True)  # Darija (on the Arabic model) too
+    (tmp_path / "ar" / "am" / "final.mdl").write_bytes(b"fake")
+    turn = caller.dial()
+    assert streams(turn) == [] and call_row(app, caller.call_sid).listening is None
+    turn = caller.press("7")  # retried in the first language (Darija): still not known
+    assert streams(turn) == [] and call_row(app, caller.call_sid).listening is None
+    turn = caller.press("1")
+    assert len(streams(turn)) == 1
+    assert call_row(app, caller.call_sid).listening["language"] == "ary"
+
+
 def test_a_language_without_a_model_keeps_to_the_keypad_and_one_stream(app, caller, said):
     turn = to_main_menu(caller, "ar")
     assert streams(turn) == [] and call_row(app, caller.call_sid).listening is None
