@@ -39,6 +39,7 @@ from .runtime import vosk_languages
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.3  # how often the call's listening state is read (a step lasts seconds)
+UNKNOWN = "[unk]"  # vosk's out-of-grammar word
 RECOGNIZERS = "spoken_choice_recognizers"  # app.extensions: tests put a scripted factory here
 
 
@@ -64,9 +65,13 @@ RecognizerFactory = Callable[[Flask, str, list[str]], "Recognizer | None"]
 
 
 def vosk_recognizer(app: Flask, language: str, phrases: list[str]) -> Recognizer | None:
-    """A grammar recogniser on the language's model (None without a model or phrases)."""
+    """A grammar recogniser on the language's model (None without a model or phrases).
+    "[unk]" takes what is outside the grammar where the model has it (the production models
+    do; without it vosk ignores it with a warning, and speech is forced onto the phrases):
+    what comes out as "[unk]" names no choice, so the caller is asked for keys."""
     model = speech_models(app).get(language)
-    return VoskRecognizer(model, phrases) if model is not None and phrases else None
+    return VoskRecognizer(model, [*phrases, UNKNOWN]) if model is not None and phrases \
+        else None
 
 
 class ChoiceListener:
