@@ -275,3 +275,10 @@ def test_an_odd_spoken_choice_asks_for_the_keypad(app, caller, said, query):
     turn = caller.post(f"{action}&{query}")
     assert turn.status == 200 and turn.keys[:2] == ["speech_use_keypad", "main_menu"]
     assert call_row(app, caller.call_sid).step == "main_menu"
+
+
+def test_the_vosk_recogniser_takes_what_is_outside_the_grammar_as_unk(app, said, monkeypatch):
+    monkeypatch.setattr(choices, "VoskRecognizer", lambda model, phrases: phrases)
+    assert choices.vosk_recognizer(app, "fr", ["oui", "non"]) == ["oui", "non", "[unk]"]
+    assert choices.vosk_recognizer(app, "ar", ["نعم"]) is None  # no model: keys only
+    assert choices.vosk_recognizer(app, "fr", []) is None
