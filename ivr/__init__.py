@@ -4,3 +4,8 @@ from flask import Blueprint
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
 from . import views  # noqa: E402,F401  (registers the routes)
+from .speech.choices import listener_for  # noqa: E402
+from .speech.runtime import register_stream_listener  # noqa: E402
+
+# The spoken choices of the menus listen on every call's media stream.
+bp.record_once(lambda state: register_stream_listener(state.app, listener_for))

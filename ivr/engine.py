@@ -21,9 +21,15 @@ from . import queue
 from .flow import FIRST_STEP
 from .flow import STEPS
 from .flow import FlowEnv
+from .flow import Heard
 from .flow import forget
+from .flow import language_known
+from .flow import notice
 from .flow import preferred_language
+from .flow import spoken_key
 from .prompts import catalogue
+from .speech.runtime import VOSK_MODES
+from .speech.runtime import vosk_languages
 from .twiml import Keys
 from .twiml import Prompt
 from .twiml import Recording
@@ -31,6 +37,7 @@ from .twiml import Voice
 from .twiml import gather
 from .twiml import record
 from .webhook_input import caller_number
+from .webhook_input import SpokenChoice
 from .webhook_input import heard_from
 
 log = logging.getLogger(__name__)
@@ -52,11 +59,17 @@ def voice_for(call: Call | None) -> Voice:
 
 def flow_env(form) -> FlowEnv:
     languages = catalogue().languages
-    speech = frozenset(lang.code for lang in languages if lang.speech) \
-        if current_app.config["SPEECH_INPUT"] == "twilio" else frozenset()
+    mode = current_app.config["SPEECH_INPUT"]
+    stream = frozenset(lang.code for lang in languages) & vosk_languages() \
+        if mode in VOSK_MODES else frozenset()
+    # auto: vosk where a model is installed, the keypad elsewhere; twilio: Twilio's cloud.
+    speech = stream if mode in VOSK_MODES else \
+        frozenset(lang.code for lang in languages if lang.speech) if mode == "twilio" \
+        else frozenset()
     return FlowEnv(session=db.session, languages=languages, caller=caller_number(form),
                    can_queue=queue.can_queue, speech_languages=speech,
-                   limits=CallerLimits.from_config(current_app.config))
+                   limits=CallerLimits.from_config(current_app.config),
+                   stream_languages=stream)
 
 
 def load_call(sid: str) -> Call | None:
@@ -80,6 +93,9 @@ def render(call: Call, env: FlowEnv) -> str:
     forget(call, "notice")
     prefix = [Prompt(pending)] if pending else []
     call.turn += 1
+    call.listening = None
+    if language_known(call) in env.stream_languages:
+        queue.fork_audio(response, call)  # its choices can be said from the first step
     for _ in range(MAX_CHAIN):
         step = STEPS[call.step]
         items = prefix + step.say(call, env)
@@ -87,8 +103,10 @@ def render(call: Call, env: FlowEnv) -> str:
         action = public_endpoint("ivr.answer", name=step.name, t=call.turn)
         if isinstance(step.listen, Keys):
             language = env.language(call.language or "")
-            speech = language.speech if language and language.code in env.speech_languages \
-                else None
+            twilio_speech = language and language.code in env.speech_languages \
+                and language.code not in env.stream_languages
+            speech = language.speech if twilio_speech else None
+            listen_on_stream(call, step, action, env)
             voice.render(gather(response, step.listen, action, speech), items)
             response.redirect(action, method="POST")  # no input: the step hears nothing
         elif isinstance(step.listen, Recording):
@@ -108,23 +126,52 @@ def render(call: Call, env: FlowEnv) -> str:
     return str(response)
 
 
-def answer_step(sid: str, form, posted_step: str | None, turn: int) -> str:
-    """Apply what was posted for `posted_step` at `turn` (None: the call comes in) and
-    return the TwiML of where the call is now, committed before Twilio speaks any of it."""
+def listen_on_stream(call: Call, step, action: str, env: FlowEnv) -> None:
+    """Publish on the call what its stream's listener listens for at `step` (any process's
+    listener reads it): a step with a grammar, in a language heard on the stream."""
+    if step.listen.grammar and call.stream_started_at is not None \
+            and language_known(call) in env.stream_languages:
+        call.listening = {"step": step.name, "turn": call.turn, "grammar": step.listen.grammar,
+                          "language": call.language, "action": action}
+
+
+def apply_spoken(call: Call, spoken: SpokenChoice, env: FlowEnv) -> str:
+    """A choice heard on the stream, posted by the live call update: the transition of the
+    key it stands for; not understood (or standing for no key): asked to use the keypad,
+    at the same step."""
+    step = STEPS[call.step]
+    grammar = step.listen.grammar if isinstance(step.listen, Keys) else None
+    key = spoken_key(grammar, spoken.intent, env) if spoken.intent else None
+    if key is None:
+        notice(call, "speech_use_keypad")
+        return call.step
+    log.info("call %s: %s said at step %s", call.call_sid, spoken.intent
+             if grammar != "administrations" else "an administration", call.step)
+    return step.next(call, Heard(digits=key), env)
+
+
+def answer_step(sid: str, form, posted_step: str | None, turn: int,
+                spoken: SpokenChoice | None = None) -> str:
+    """Apply what was posted for `posted_step` at `turn` (None: the call comes in), or the
+    choice `spoken` on the media stream, and return the TwiML of where the call is now,
+    committed before Twilio speaks any of it."""
     call = load_call(sid) or start_call(sid, form)
     if call.ended_at is not None:  # a late copy after the status callback: nothing to say
         return hangup()
-    if call.last_request_key == f"{posted_step}:{turn}":
+    # A spoken choice has a key of its own: a key pressed at the same turn is another answer.
+    request_key = f"{posted_step}:{turn}" + (":said" if spoken else "")
+    if call.last_request_key == request_key:
         return call.last_response  # Twilio retried: the same TwiML, nothing applied
     env = flow_env(form)
     fresh = posted_step is not None and posted_step == call.step and turn == call.turn
     if fresh:
         step = STEPS[call.step]
-        move(call, step.next(call, heard_from(form), env))
+        move(call, apply_spoken(call, spoken, env) if spoken
+             else step.next(call, heard_from(form), env))
     elif posted_step is not None:
-        log.info("late or replayed webhook for step %s (turn %s) of a call now at %s",
-                 posted_step, turn, call.step)
-    request_key = f"{posted_step}:{turn}"
+        # A key pressed first wins: the turn moved on, a spoken choice of it is late.
+        log.info("late or replayed %s for step %s (turn %s) of a call now at %s",
+                 "spoken choice" if spoken else "webhook", posted_step, turn, call.step)
     xml = render(call, env)
     call.last_request_key, call.last_response = request_key, xml
     db.session.commit()  # before Twilio speaks anything of it (a read reference exists)

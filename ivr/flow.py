@@ -86,6 +86,9 @@ class FlowEnv:
     can_queue: Callable[[], bool]  # agents open and the queue not full (asked only when needed)
     speech_languages: frozenset[str]  # languages with a speech recogniser for names
     limits: CallerLimits = CallerLimits()  # per caller number and day
+    # Languages whose choices are heard offline on the call's media stream (vosk), rather
+    # than by Twilio's <Gather input="speech">.
+    stream_languages: frozenset[str] = frozenset()
 
     def language(self, code: str) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
@@ -104,6 +107,26 @@ class Step:
     next: Next | None = None
     then: str | Callable[[Call, FlowEnv], str] | None = None
     end: str | None = None  # "hangup" or "enqueue"
+
+
+# -- spoken choices -------------------------------------------------------------------------
+# A choice heard on the media stream is applied as the key it stands for: the same transition.
+MAIN_MENU_INTENTS = {"complaint": "1", "observation": "2", "suggestion": "3",
+                     "follow_up": "4", "agent": "0", "repeat": "9"}
+YES_NO_INTENTS = {"yes": "1", "no": "2"}
+
+
+def spoken_key(grammar: str | None, intent: str, env: FlowEnv) -> str | None:
+    """The key a spoken `intent` of `grammar` stands for; None when it stands for none.
+    An intent that is already one of the grammar's keys stands for itself."""
+    if grammar == "language":
+        language = env.language(intent)
+        keys = {lang.keypad for lang in env.languages}
+        return language.keypad if language else intent if intent in keys else None
+    if grammar == "administrations":  # the administration's keypad code
+        return intent if intent.isascii() and intent.isdigit() else None
+    intents = {"main_menu": MAIN_MENU_INTENTS, "yes_no": YES_NO_INTENTS}.get(grammar or "", {})
+    return intents.get(intent) or (intent if intent in intents.values() else None)
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -210,6 +233,14 @@ def save_preference(session: Session, caller: str | None, language: str) -> None
                            {"phone": caller, "language": language, "updated_at": now},
                            conflict_on=["phone"],
                            update={"language": language, "updated_at": now}))
+
+
+def language_known(call: Call) -> str | None:
+    """The caller's language once chosen, or remembered from the number's last call; not
+    the first language a new caller's retried language menu goes on in."""
+    if call.step == "language" and not call.answers.get("preferred_language"):
+        return None
+    return call.language
 
 
 def say_language_menu(call: Call, env: FlowEnv) -> list[Utterance]:
@@ -548,12 +579,14 @@ def say_voicemail_saved(call: Call, env: FlowEnv) -> list[Utterance]:
 
 
 STEPS: dict[str, Step] = {step.name: step for step in [
-    Step("language", say_language_menu, Keys(1), pick_language),
-    Step("main_menu", says("main_menu"), Keys(1), pick_service),
+    Step("language", say_language_menu, Keys(1, grammar="language"), pick_language),
+    Step("main_menu", says("main_menu"), Keys(1, grammar="main_menu"), pick_service),
     Step("administration", say_ask_administration,
-         Keys(num_digits=None, finish_on_key="#", timeout=8, speech=True), find_administration),
-    Step("confirm_administration", say_confirm_administration, Keys(1), confirm_administration),
-    Step("confirm_phone", say_confirm_phone, Keys(1), confirm_phone),
+         Keys(num_digits=None, finish_on_key="#", timeout=8, speech=True,
+              grammar="administrations"), find_administration),
+    Step("confirm_administration", say_confirm_administration, Keys(1, grammar="yes_no"),
+         confirm_administration),
+    Step("confirm_phone", say_confirm_phone, Keys(1, grammar="yes_no"), confirm_phone),
     Step("phone", says("ask_phone"), Keys(num_digits=None, finish_on_key="#", timeout=10),
          take_phone),
     Step("name", says("ask_name"), Recording(NAME_MAX_SECONDS, timeout=3), take_name),

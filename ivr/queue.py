@@ -22,6 +22,7 @@ from .flow import remember
 from .twiml import Number
 from .twiml import Prompt
 from .twiml import Voice
+from .twiml import stream_audio
 
 # The Enqueue action's QueueResult values that end the call (others: voicemail or callback).
 ENDED = ("bridged", "hangup")
@@ -46,13 +47,22 @@ def stream_token(sid: str) -> str:
     return hmac.new(key, f"stream:{sid}".encode(), hashlib.sha256).hexdigest()
 
 
+def fork_audio(response: VoiceResponse, call: Call) -> None:
+    """Fork the caller's audio to the media-stream websocket, once a call: the stream runs
+    until the call ends, and Twilio allows one bidirectional stream or four one-way tracks
+    per call, so a call whose audio is already forked (for its spoken choices) gets none."""
+    if call.stream_started_at is not None:
+        return
+    stream_audio(response, public_websocket("ivr.media_stream"),
+                 {"call_sid": call.call_sid, "token": stream_token(call.call_sid)})
+    call.stream_started_at = utcnow()
+
+
 def enqueue(response: VoiceResponse, call: Call) -> None:
-    """Fork the caller's audio to the media-stream websocket, then queue for an agent."""
+    """Fork the caller's audio to the media-stream websocket (unless it already is), then
+    queue for an agent."""
     config = current_app.config
-    start = response.start()
-    stream = start.stream(url=public_websocket("ivr.media_stream"), track="inbound_track")
-    stream.parameter(name="call_sid", value=call.call_sid)
-    stream.parameter(name="token", value=stream_token(call.call_sid))
+    fork_audio(response, call)
     response.enqueue(config["QUEUE_NAME"], action=public_endpoint("ivr.queue_done", t=call.turn),
                      method="POST", wait_url=public_endpoint("ivr.queue_wait"),
                      wait_url_method="POST")

@@ -77,6 +77,7 @@ class Keys:
     timeout: int = 6
     speech: bool = False
     action_on_empty: bool = False   # post even when nothing was keyed (# alone skips)
+    grammar: str | None = None      # what can be said instead (heard on the media stream)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,14 @@ class Voice:
         voice = self.catalogue.language(language).say
         for chunk in say_chunks(xml_safe(text)):
             verb.say(chunk, language=voice["language"], voice=voice.get("voice"))
+
+
+def stream_audio(response: VoiceResponse, url: str, parameters: dict[str, str]) -> None:
+    """<Start><Stream>: fork the caller's audio to the media-stream websocket `url` for the
+    rest of the call, while the TwiML goes on (the stream's per-call data in `parameters`)."""
+    stream = response.start().stream(url=url, track="inbound_track")
+    for name, value in parameters.items():
+        stream.parameter(name=name, value=value)
 
 
 def gather(response: VoiceResponse, keys: Keys, action: str, speech_language: str | None,

@@ -37,6 +37,7 @@ from .webhook_input import MAX_SECONDS
 from .webhook_input import bounded_number
 from .webhook_input import call_sid
 from .webhook_input import printable
+from .webhook_input import spoken_choice
 
 log = logging.getLogger(__name__)
 HOLD_AUDIO = PROMPTS_DIR / "hold.wav"
@@ -77,7 +78,8 @@ def step_webhook(posted_step: str | None, turn: int) -> Response:
     if sid is None:
         log.warning("webhook without a usable CallSid on %s", request.path)
         return twiml(technical_problem(voice_for(None)))
-    return twiml(answer_step(sid, request.form, posted_step, turn))
+    spoken = spoken_choice(request.args) if posted_step is not None else None
+    return twiml(answer_step(sid, request.form, posted_step, turn, spoken))
 
 
 # -- webhooks -------------------------------------------------------------------------------
@@ -91,7 +93,9 @@ def incoming():
 @bp.post("/step/<name>")
 @twilio_request_required
 def answer(name):
-    """Twilio posts the caller's keys, speech or recording for step `name`, turn `t`."""
+    """Twilio posts the caller's keys, speech or recording for step `name`, turn `t`; or
+    fetches it after a live call update, with the choice heard on the media stream
+    (`said=<intent>` or `unclear=1`, signed by Twilio with the rest of the URL)."""
     turn = request.args.get("t", type=int, default=-1)
     return safely(lambda: step_webhook(name, turn))
 

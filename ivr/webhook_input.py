@@ -3,6 +3,9 @@ dropped, numbers clamped. Webhooks are signed, but Twilio adds fields and values
 notice, and nothing posted may raise or reach the database unchecked."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from shared import identity
 
 from .flow import Heard
@@ -10,6 +13,7 @@ from .flow import Heard
 MAX_DIGITS = 32          # more keys than any step needs: the rest is ignored
 MAX_SECONDS = 86_400     # Twilio ends every call within 24 hours
 MAX_QUEUE_POSITION = 5_000  # Twilio's largest queue
+INTENT = re.compile(r"^[A-Za-z0-9_]{1,32}$")  # a menu intent, a language code, a keypad code
 
 
 def printable(value: str | None, limit: int) -> str | None:
@@ -52,3 +56,21 @@ def heard_from(form) -> Heard:
                  recording_url=printable(form.get("RecordingUrl"), 1000),
                  recording_sid=printable(form.get("RecordingSid"), 64),
                  recording_duration=duration)
+
+
+@dataclass(frozen=True)
+class SpokenChoice:
+    """A choice heard on the media stream, in the query of a live call update's URL:
+    `said=<intent>`, or `unclear=1` when speech was heard but not understood (intent None)."""
+    intent: str | None
+
+
+def spoken_choice(args) -> SpokenChoice | None:
+    """The spoken choice an update URL carries; None for an ordinary webhook. An intent of
+    an odd shape counts as not understood (the caller is asked for keys)."""
+    if "said" in args:
+        said = args.get("said", "")
+        return SpokenChoice(said if INTENT.match(said) else None)
+    if args.get("unclear"):
+        return SpokenChoice(None)
+    return None

@@ -42,6 +42,20 @@ def _choice(environ, name, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _fraction(environ, name, default):
+    """A number from 0 to 1 (a confidence)."""
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number from 0 to 1, got {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name} must be a number from 0 to 1, got {raw!r}")
+    return value
+
+
 def _rate_limit(environ, name) -> str:
     value = environ.get(name) or RATE_LIMITS[name]
     try:
@@ -104,6 +118,8 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "CALLBACK_RETENTION_DAYS": _int(environ, "CALLBACK_RETENTION_DAYS", 90),
         "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),
         "SPEECH_INPUT": environ.get("SPEECH_INPUT", "twilio"),
+        "SPEECH_MIN_CONFIDENCE": _fraction(environ, "SPEECH_MIN_CONFIDENCE", 0.6),
+        "SPEECH_UPDATE_TIMEOUT_SECONDS": _int(environ, "SPEECH_UPDATE_TIMEOUT_SECONDS", 3),
         "TIMEZONE": timezone,
         "OPENING_HOURS": opening_hours,
         "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),

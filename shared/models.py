@@ -131,6 +131,13 @@ class Call(db.Model):
     twilio_status: Mapped[str | None] = mapped_column(String(24))
     outcome: Mapped[str | None] = mapped_column(String(24))  # filed, followed_up, agent, ...
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_calls_case_id_cases", use_alter=True))
+    # The caller's audio forked to the media stream (<Start><Stream>), at most once a call:
+    # Twilio allows one bidirectional stream or four one-way tracks.
+    stream_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What the spoken-choice listener of the call's stream listens for now, written when a
+    # step that accepts speech is rendered: {"step", "turn", "grammar", "language",
+    # "action"}; None when nothing is said to the IVR (any process's listener reads it).
+    listening: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CallerPreference(db.Model):

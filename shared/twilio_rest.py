@@ -54,9 +54,9 @@ class RebasedHttpClient(TwilioHttpClient):
     """Sends what the client addresses to api.twilio.com to another base URL, with a
     connect and a read timeout (the constructor only takes a single number)."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, timeout: tuple[float, float] | None = None):
         super().__init__()
-        self.timeout = timeouts()
+        self.timeout = timeout or timeouts()
         self.base_url = base_url.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):
@@ -65,11 +65,19 @@ class RebasedHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
-def client() -> Client:
-    """A REST client for the configured account."""
+def client(timeout: tuple[float, float] | None = None) -> Client:
+    """A REST client for the configured account (`timeout`: connect and read, in seconds)."""
     config = current_app.config
     return Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                  http_client=RebasedHttpClient(config["TWILIO_API_BASE"]))
+                  http_client=RebasedHttpClient(config["TWILIO_API_BASE"], timeout))
+
+
+def update_call(call_sid: str, url: str, timeout: float) -> None:
+    """Twilio's live call modification: the call leaves its current TwiML and fetches `url`
+    (POST). `timeout` bounds both the connect and the read, so a caller of this never waits
+    longer on Twilio; Twilio's errors come out as TwilioRejected / TwilioFailed."""
+    with classified():
+        client((timeout, timeout)).calls(call_sid).update(url=url, method="POST")
 
 
 def is_permanent(status: int) -> bool:

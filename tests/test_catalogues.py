@@ -24,7 +24,7 @@ EXPECTED_KEYS = {
     "rating_thanks", "offer_reopen", "reopened", "agent_connecting", "queue_position", "agent_unavailable",
     "offer_voicemail_or_callback", "ask_voicemail", "voicemail_saved", "callback_saved", "goodbye",
     "technical_problem", "redirect_to", "offer_agent", "reply_too_long", "rating_already_given",
-    "phone_check_locked", "check_limit_reached", "case_limit_reached",
+    "phone_check_locked", "check_limit_reached", "case_limit_reached", "speech_use_keypad",
     *(f"digit_{d}" for d in range(10)),
     *(f"number_{n}" for n in range(1, 32)),
     *(f"month_{m}" for m in range(1, 13)),

@@ -38,6 +38,14 @@ def test_a_malformed_number_is_a_clear_error(tmp_path):
         load_config(tmp_path, {"QUEUE_MAX_SIZE": "lots"})
 
 
+@pytest.mark.parametrize("value", ["high", "1.5", "-0.1"])
+def test_a_confidence_outside_0_to_1_is_a_clear_error(tmp_path, value):
+    with pytest.raises(ConfigError, match="SPEECH_MIN_CONFIDENCE"):
+        load_config(tmp_path, {"SPEECH_MIN_CONFIDENCE": value})
+    assert load_config(tmp_path, {"SPEECH_MIN_CONFIDENCE": "0.8"})["SPEECH_MIN_CONFIDENCE"] \
+        == 0.8
+
+
 def test_the_health_check_answers(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 

@@ -1,6 +1,6 @@
 """A local stand-in for api.twilio.com: the edge of the system these machines cannot reach.
 It answers the REST calls the app makes (Messages: create and list; Recordings; Queues;
-IncomingPhoneNumbers) and records them, and it misbehaves on demand:
+IncomingPhoneNumbers; live call updates) and records them, and it misbehaves on demand:
 
 - `fail_next = [500, 503]`: the next requests are answered with these statuses, not done;
 - `stall_next = 1`: the next requests are done (a message is sent) but answered only after
@@ -28,6 +28,7 @@ LIST = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|Inc
                   r"\.json(?:\?(?P<query>.*))?$")
 ITEM = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
                   r"/(?P<sid>\w+)\.json$")
+CALL = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<sid>CA\w+)\.json$")
 LIST_KEYS = {"Queues": "queues", "IncomingPhoneNumbers": "incoming_phone_numbers"}
 REJECTIONS = {21211: "The 'To' number {to} is not a valid phone number.",
               21610: "Attempt to send to unsubscribed recipient {to}",
@@ -58,6 +59,7 @@ class FakeTwilio:
         self.released = threading.Event()  # ends every stall at once (on exit)
         self.deleted_recordings: set[str] = set()
         self.recordings: dict[str, bytes] = {}  # the audio of given SIDs (else 1 s of silence)
+        self.call_updates: list[dict] = []  # live call modifications: {"sid", "form"}
         # Resources by kind and sid: {"Queues": {sid: {...}}, "IncomingPhoneNumbers": {...}}
         self.resources: dict[str, dict[str, dict]] = {"Queues": {}, "IncomingPhoneNumbers": {}}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -182,6 +184,11 @@ class FakeTwilio:
                         return 404, b'{"message": "not found"}', json_type
                     item.update({_snake(k): _value(v) for k, v in form.items()})
                     return 200, json.dumps(item).encode(), json_type
+                call = CALL.match(self.path)
+                if call and method == "POST":
+                    fake.call_updates.append({"sid": call["sid"], "form": form})
+                    return 200, json.dumps({"sid": call["sid"], "account_sid": fake.account_sid,
+                                            "status": "in-progress"}).encode(), json_type
                 match = RECORDING.match(self.path)
                 if match and method == "GET":
                     if match["sid"] in fake.deleted_recordings:
