@@ -24,6 +24,7 @@ from .flow import FlowEnv
 from .flow import forget
 from .flow import preferred_language
 from .prompts import catalogue
+from .speech.runtime import vosk_languages
 from .twiml import Keys
 from .twiml import Prompt
 from .twiml import Recording
@@ -50,10 +51,22 @@ def voice_for(call: Call | None) -> Voice:
     return Voice(catalogue(), language, audio_url)
 
 
+def cloud_speech() -> bool:
+    """True when Twilio's recogniser hears speech in <Gather> (SPEECH_INPUT=twilio); under
+    auto and vosk, <Gather> takes keys only and speech comes through the media stream."""
+    return current_app.config["SPEECH_INPUT"] == "twilio"
+
+
+def speech_languages(languages) -> frozenset[str]:
+    """The languages whose callers may say an administration's name (none when off)."""
+    if cloud_speech():
+        return frozenset(lang.code for lang in languages if lang.speech)
+    return vosk_languages()
+
+
 def flow_env(form) -> FlowEnv:
     languages = catalogue().languages
-    speech = frozenset(lang.code for lang in languages if lang.speech) \
-        if current_app.config["SPEECH_INPUT"] == "twilio" else frozenset()
+    speech = speech_languages(languages)
     return FlowEnv(session=db.session, languages=languages, caller=caller_number(form),
                    can_queue=queue.can_queue, speech_languages=speech,
                    limits=CallerLimits.from_config(current_app.config))
@@ -87,8 +100,8 @@ def render(call: Call, env: FlowEnv) -> str:
         action = public_endpoint("ivr.answer", name=step.name, t=call.turn)
         if isinstance(step.listen, Keys):
             language = env.language(call.language or "")
-            speech = language.speech if language and language.code in env.speech_languages \
-                else None
+            speech = language.speech if cloud_speech() and language \
+                and language.code in env.speech_languages else None
             voice.render(gather(response, step.listen, action, speech), items)
             response.redirect(action, method="POST")  # no input: the step hears nothing
         elif isinstance(step.listen, Recording):

@@ -1,6 +1,7 @@
 """`flask` commands: schema, reference data, demo data, API keys, users, jobs."""
 import datetime as dt
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -61,16 +62,19 @@ def load_demo():
 
 
 def release():
-    """What the Procfile's release step runs: migrations then reference data."""
+    """What the Procfile's release step runs: migrations, reference data, then the speech
+    grammars of the administrations (so a new one is recognised by its name)."""
+    from ivr.speech.grammars import write_administration_grammars
     migrate.upgrade()
     administrations.load(db.session)
     db.session.commit()
+    write_administration_grammars(db.session, Path(current_app.config["GRAMMARS_DIR"]))
 
 
 @click.command("release")
 @with_appcontext
 def release_command():
-    """Migrations + administrations: idempotent, run before each deployment."""
+    """Migrations + administrations + grammars: idempotent, run before each deployment."""
     release()
     click.echo("release done")
 

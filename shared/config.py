@@ -20,6 +20,11 @@ RATE_LIMITS = {
 }
 
 
+# How callers may speak instead of keying (README "Speech models"): vosk offline where a
+# model is installed (auto), vosk only (vosk), Twilio's cloud recogniser (twilio), or never.
+SPEECH_INPUT_MODES = ("auto", "vosk", "twilio", "off")
+
+
 class ConfigError(RuntimeError):
     """The environment cannot run the app safely (e.g. production without a secret)."""
 
@@ -32,6 +37,13 @@ def _int(environ, name, default):
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _choice(environ, name, default, choices) -> str:
+    value = environ.get(name) or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _rate_limit(environ, name) -> str:
@@ -94,7 +106,9 @@ def load_config(instance_path: Path, environ=None) -> dict:
                                                  365),
         "CALLBACK_RETENTION_DAYS": _int(environ, "CALLBACK_RETENTION_DAYS", 90),
         "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),
-        "SPEECH_INPUT": environ.get("SPEECH_INPUT", "twilio"),
+        "SPEECH_INPUT": _choice(environ, "SPEECH_INPUT", "auto", SPEECH_INPUT_MODES),
+        # Phrase lists generated from the administrations table (`flask speech grammars`).
+        "GRAMMARS_DIR": environ.get("GRAMMARS_DIR", str(instance_path / "grammars")),
         "TIMEZONE": timezone,
         "OPENING_HOURS": opening_hours,
         "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),
