@@ -203,7 +203,7 @@ def delete(path: Path) -> None:
 
 def install(source: str, language: str, models_dir: Path, *, sha256: str | None = None,
             force: bool = False, timeout: float = 60, progress: bool = True,
-            loader: Callable[[Path], object] = load_vosk_model,
+            loader: Callable[[Path], object] | None = None,
             echo: Callable[[str], None] = print) -> Installed:
     """Install the model of `source` as `language`'s (see the module's docstring)."""
     target = Path(models_dir) / language
@@ -226,7 +226,7 @@ def install(source: str, language: str, models_dir: Path, *, sha256: str | None 
                                "nothing installed")
         model_dir = unpack(archive, staging / "unpacked")
         try:
-            model = loader(model_dir)
+            model = (loader or load_vosk_model)(model_dir)
         except Exception as error:  # noqa: BLE001 - whatever vosk says, the old model stays
             raise InstallError(f"the model cannot be loaded ({error}): not installed"
                                + ("; the previous model is kept" if replacing else "")) from None
