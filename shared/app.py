@@ -91,8 +91,11 @@ def _register_cli(app: Flask) -> None:
     from ivr.cli import cli as ivr_cli
     from ivr.prompt_audio import cli as prompts_cli
     from ivr.speech.cli import cli as speech_cli
+    from ivr.speech.cli import write_grammars
+    from .cli import add_release_step
     from .cli import register
     register(app)
+    add_release_step(app, write_grammars)
     app.cli.add_command(prompts_cli)
     app.cli.add_command(ivr_cli)
     app.cli.add_command(speech_cli)

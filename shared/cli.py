@@ -1,7 +1,7 @@
 """`flask` commands: schema, reference data, demo data, API keys, users, jobs."""
 import datetime as dt
 import time
-from pathlib import Path
+from typing import Callable
 
 import click
 from flask import Flask
@@ -61,14 +61,20 @@ def load_demo():
     db.session.commit()
 
 
+def add_release_step(app: Flask, step: Callable[[], object]) -> None:
+    """A package's own step of `release`, run after the administrations are loaded (e.g. the
+    IVR's speech grammars, made from them)."""
+    app.extensions.setdefault("release_steps", []).append(step)
+
+
 def release():
-    """What the Procfile's release step runs: migrations, reference data, then the speech
-    grammars of the administrations (so a new one is recognised by its name)."""
-    from ivr.speech.grammars import write_administration_grammars
+    """What the Procfile's release step runs: migrations, reference data, then the steps
+    the packages added (the speech grammars of the administrations)."""
     migrate.upgrade()
     administrations.load(db.session)
     db.session.commit()
-    write_administration_grammars(db.session, Path(current_app.config["GRAMMARS_DIR"]))
+    for step in current_app.extensions.get("release_steps", []):
+        step()
 
 
 @click.command("release")

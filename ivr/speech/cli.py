@@ -130,12 +130,17 @@ def remove_model(language):
         click.echo(f"it was also the model of {', '.join(others)} (fallback)")
 
 
+def write_grammars() -> dict[str, int]:
+    """The administrations' grammars written into GRAMMARS_DIR (a step of `release`)."""
+    from shared.extensions import db
+    return write_administration_grammars(db.session, Path(current_app.config["GRAMMARS_DIR"]))
+
+
 @cli.command("grammars")
 def generate_grammars():
     """Write the administrations' grammars from the table (also run by `flask release`)."""
-    from shared.extensions import db
     directory = Path(current_app.config["GRAMMARS_DIR"])
-    for language, count in write_administration_grammars(db.session, directory).items():
+    for language, count in write_grammars().items():
         click.echo(f"{language}: {count} phrases in {directory / language}")
 
 
