@@ -68,6 +68,16 @@ def resolve(source: str) -> str | Path:
     return path
 
 
+def shown(origin: str | Path) -> str:
+    """The source as printed and recorded: a URL without credentials or query (a signed
+    URL's token is a secret)."""
+    if isinstance(origin, Path):
+        return str(origin)
+    parts = urlsplit(origin)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
 def _loopback(host: str) -> bool:
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -88,7 +98,7 @@ def download(url: str, into: Path, timeout: float, progress: bool) -> str:
             if total and total > MAX_DOWNLOAD_BYTES:
                 raise InstallError(f"{url} is {total} bytes, more than a model should be")
             with into.open("wb") as out, tqdm(total=total, unit="B", unit_scale=True,
-                                              desc=PurePosixPath(urlsplit(url).path).name,
+                                              desc=PurePosixPath(urlsplit(url).path).name[:40],
                                               disable=not progress) as bar:
                 received = 0
                 for chunk in response.iter_content(CHUNK):
@@ -99,7 +109,7 @@ def download(url: str, into: Path, timeout: float, progress: bool) -> str:
                     digest.update(chunk)
                     bar.update(len(chunk))
     except requests.RequestException as error:
-        raise InstallError(f"download failed: {error}") from None
+        raise InstallError(f"download failed: {str(error).replace(url, shown(url))}") from None
     return digest.hexdigest()
 
 
@@ -220,7 +230,7 @@ def install(source: str, language: str, models_dir: Path, *, sha256: str | None 
         else:
             archive = staging / "download"
             digest = download(origin, archive, timeout, progress)
-        echo(f"sha256 {digest}  {origin}")
+        echo(f"sha256 {digest}  {shown(origin)}")
         if sha256 and digest != sha256.lower():
             raise InstallError(f"checksum mismatch: expected {sha256.lower()}, got {digest}; "
                                "nothing installed")
@@ -232,7 +242,7 @@ def install(source: str, language: str, models_dir: Path, *, sha256: str | None 
                                + ("; the previous model is kept" if replacing else "")) from None
         del model
         (model_dir / PROVENANCE).write_text(json.dumps({
-            "source": str(origin), "sha256": digest,
+            "source": shown(origin), "sha256": digest,
             "installed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}))
         previous = put_in_place(model_dir, target)
         if previous is not None:

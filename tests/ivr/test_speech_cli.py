@@ -220,9 +220,11 @@ def test_a_download_is_streamed_verified_and_installed(tmp_path, models_dir, loa
                                                        http_server):
     root, base = http_server
     archive = zip_of(make_model(tmp_path / "src"), root / "vosk-model-test.zip")
-    result = speech("install", f"{base}/vosk-model-test.zip", "--lang", "fr",
+    result = speech("install", f"{base}/vosk-model-test.zip?token=secret", "--lang", "fr",
                     "--sha256", sha256(archive).upper(), "--timeout", "5")
     assert result.exit_code == 0, result.output
+    assert f"sha256 {sha256(archive)}  {base}/vosk-model-test.zip\n" in result.output
+    assert "secret" not in result.output + (models_dir / "fr" / ".installed.json").read_text()
     assert marker(models_dir, "fr") == "v1" and leftovers(models_dir) == []
 
 
@@ -237,8 +239,9 @@ def test_a_download_with_a_bad_checksum_installs_nothing(tmp_path, models_dir, l
 
 def test_a_failed_download_is_a_clear_error(models_dir, loads, speech, http_server):
     _root, base = http_server
-    result = speech("install", f"{base}/nothing.zip", "--lang", "fr")
+    result = speech("install", f"{base}/nothing.zip?signature=secret", "--lang", "fr")
     assert result.exit_code != 0 and "download failed" in result.output
+    assert "secret" not in result.output
     assert "Traceback" not in result.output and leftovers(models_dir) == []
 
 
