@@ -107,6 +107,12 @@ def _speech_states(app: Flask) -> dict[str, str]:
     return {status.language: status.state for status in speech_models(app).status()}
 
 
+def _described(status) -> str:
+    """e.g. "fr installed", "ary installed (ar's)" (Darija on the Arabic model)."""
+    borrowed = status.path is not None and status.path.name != status.language
+    return f"{status.language} {status.state}" + (f" ({status.path.name}'s)" if borrowed else "")
+
+
 def _report_speech_models(app: Flask) -> None:
     """Say which languages have offline speech (no model is ever downloaded or loaded here);
     under SPEECH_INPUT=vosk a language without a model is an error (it uses the keypad)."""
@@ -115,8 +121,7 @@ def _report_speech_models(app: Flask) -> None:
     mode = app.config["SPEECH_INPUT"]
     statuses = speech_models(app).status()
     log.info("speech input %s; offline models in %s: %s", mode, app.config["SPEECH_MODELS_DIR"],
-             ", ".join(f"{s.language} {s.state}" + (f" ({s.path.name}'s)" if s.path and
-                       s.path.name != s.language else "") for s in statuses))
+             ", ".join(map(_described, statuses)))
     if mode == "vosk":
         for status in statuses:
             if status.path is None:
