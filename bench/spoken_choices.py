@@ -50,7 +50,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def grammars_with_yes(folder: Path) -> Path:
-    shutil.copytree(grammars.GRAMMARS_DIR, folder)
+    shutil.copytree(grammars.STATIC_DIR, folder)
     path = folder / "fr" / "yes_no.json"
     yes_no = json.loads(path.read_text(encoding="utf-8"))
     yes_no["yes"].append(YES)
@@ -64,7 +64,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, FakeTwilio(ACCOUNT, TOKEN) as fake:
         folder = Path(folder)
-        grammars.GRAMMARS_DIR = grammars_with_yes(folder / "grammars")
+        grammars.STATIC_DIR = grammars_with_yes(folder / "grammars")
         app = create_app({
             "SECRET_KEY": "bench", "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
             "PUBLIC_BASE_URL": BASE, "TWILIO_API_BASE": fake.base_url, "JOB_WORKER": "none",

@@ -28,7 +28,6 @@ from .flow import notice
 from .flow import preferred_language
 from .flow import spoken_key
 from .prompts import catalogue
-from .speech.runtime import VOSK_MODES
 from .speech.runtime import vosk_languages
 from .twiml import Keys
 from .twiml import Prompt
@@ -57,15 +56,24 @@ def voice_for(call: Call | None) -> Voice:
     return Voice(catalogue(), language, audio_url)
 
 
+def cloud_speech() -> bool:
+    """True when Twilio's recogniser hears speech in <Gather> (SPEECH_INPUT=twilio); under
+    auto and vosk, <Gather> takes keys only and speech comes through the media stream."""
+    return current_app.config["SPEECH_INPUT"] == "twilio"
+
+
+def speech_languages(languages) -> frozenset[str]:
+    """The languages whose callers may say an administration's name (none when off)."""
+    if cloud_speech():
+        return frozenset(lang.code for lang in languages if lang.speech)
+    return vosk_languages()
+
+
 def flow_env(form) -> FlowEnv:
     languages = catalogue().languages
-    mode = current_app.config["SPEECH_INPUT"]
-    stream = frozenset(lang.code for lang in languages) & vosk_languages() \
-        if mode in VOSK_MODES else frozenset()
-    # auto: vosk where a model is installed, the keypad elsewhere; twilio: Twilio's cloud.
-    speech = stream if mode in VOSK_MODES else \
-        frozenset(lang.code for lang in languages if lang.speech) if mode == "twilio" \
-        else frozenset()
+    speech = speech_languages(languages)
+    # Heard offline on the call's media stream (auto, vosk), not by Twilio in <Gather>.
+    stream = frozenset() if cloud_speech() else speech
     return FlowEnv(session=db.session, languages=languages, caller=caller_number(form),
                    can_queue=queue.can_queue, speech_languages=speech,
                    limits=CallerLimits.from_config(current_app.config),
@@ -103,9 +111,8 @@ def render(call: Call, env: FlowEnv) -> str:
         action = public_endpoint("ivr.answer", name=step.name, t=call.turn)
         if isinstance(step.listen, Keys):
             language = env.language(call.language or "")
-            twilio_speech = language and language.code in env.speech_languages \
-                and language.code not in env.stream_languages
-            speech = language.speech if twilio_speech else None
+            speech = language.speech if cloud_speech() and language \
+                and language.code in env.speech_languages else None
             listen_on_stream(call, step, action, env)
             voice.render(gather(response, step.listen, action, speech), items)
             response.redirect(action, method="POST")  # no input: the step hears nothing

@@ -43,7 +43,8 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        return jsonify(status="ok")
+        return jsonify(status="ok", speech_input=app.config["SPEECH_INPUT"],
+                       speech=_speech_states(app))
 
     return app
 
@@ -89,20 +90,44 @@ def _register_jobs(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from ivr.cli import cli as ivr_cli
     from ivr.prompt_audio import cli as prompts_cli
+    from ivr.speech.cli import cli as speech_cli
+    from ivr.speech.cli import write_grammars
+    from .cli import add_release_step
     from .cli import register
     register(app)
+    add_release_step(app, write_grammars)
     app.cli.add_command(prompts_cli)
     app.cli.add_command(ivr_cli)
+    app.cli.add_command(speech_cli)
+
+
+def _speech_states(app: Flask) -> dict[str, str]:
+    """{language: missing | installed | loaded | broken}, from the disk: nothing is loaded."""
+    from ivr.speech.runtime import speech_models
+    return {status.language: status.state for status in speech_models(app).status()}
+
+
+def _described(status) -> str:
+    """e.g. "fr installed", "ary installed (ar's)" (Darija on the Arabic model)."""
+    borrowed = status.path is not None and status.path.name != status.language
+    return f"{status.language} {status.state}" + (f" ({status.path.name}'s)" if borrowed else "")
 
 
 def _report_speech_models(app: Flask) -> None:
-    """Say which languages have an offline speech model installed (none is ever downloaded)."""
-    from .i18n import language_codes
-    models = Path(app.config["SPEECH_MODELS_DIR"])
-    found = [code for code in language_codes() if (models / code).is_dir()]
-    logging.getLogger(__name__).info(
-        "offline speech models in %s: %s", models,
-        ", ".join(found) or "none (keypad, and Twilio's recogniser where SPEECH_INPUT=twilio)")
+    """Say which languages have offline speech (no model is ever downloaded or loaded here);
+    under SPEECH_INPUT=vosk a language without a model is an error (it uses the keypad)."""
+    from ivr.speech.runtime import speech_models
+    log = logging.getLogger(__name__)
+    mode = app.config["SPEECH_INPUT"]
+    statuses = speech_models(app).status()
+    log.info("speech input %s; offline models in %s: %s", mode, app.config["SPEECH_MODELS_DIR"],
+             ", ".join(map(_described, statuses)))
+    if mode == "vosk":
+        for status in statuses:
+            if status.path is None:
+                log.error("SPEECH_INPUT=vosk but %s has no model in %s: %s uses the keypad "
+                          "(flask speech install ... --lang %s)", status.language,
+                          app.config["SPEECH_MODELS_DIR"], status.language, status.language)
 
 
 def start_background_work(app: Flask):

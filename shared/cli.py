@@ -1,6 +1,7 @@
 """`flask` commands: schema, reference data, demo data, API keys, users, jobs."""
 import datetime as dt
 import time
+from typing import Callable
 
 import click
 from flask import Flask
@@ -60,17 +61,26 @@ def load_demo():
     db.session.commit()
 
 
+def add_release_step(app: Flask, step: Callable[[], object]) -> None:
+    """A package's own step of `release`, run after the administrations are loaded (e.g. the
+    IVR's speech grammars, made from them)."""
+    app.extensions.setdefault("release_steps", []).append(step)
+
+
 def release():
-    """What the Procfile's release step runs: migrations then reference data."""
+    """What the Procfile's release step runs: migrations, reference data, then the steps
+    the packages added (the speech grammars of the administrations)."""
     migrate.upgrade()
     administrations.load(db.session)
     db.session.commit()
+    for step in current_app.extensions.get("release_steps", []):
+        step()
 
 
 @click.command("release")
 @with_appcontext
 def release_command():
-    """Migrations + administrations: idempotent, run before each deployment."""
+    """Migrations + administrations + grammars: idempotent, run before each deployment."""
     release()
     click.echo("release done")
 

@@ -20,6 +20,11 @@ RATE_LIMITS = {
 }
 
 
+# How callers may speak instead of keying (README "Speech models"): vosk offline where a
+# model is installed (auto), vosk only (vosk), Twilio's cloud recogniser (twilio), or never.
+SPEECH_INPUT_MODES = ("auto", "vosk", "twilio", "off")
+
+
 class ConfigError(RuntimeError):
     """The environment cannot run the app safely (e.g. production without a secret)."""
 
@@ -36,7 +41,7 @@ def _int(environ, name, default):
 
 def _choice(environ, name, choices: tuple[str, ...]) -> str:
     """One of `choices` (the first is the default)."""
-    value = (environ.get(name) or choices[0]).strip().lower()
+    value = environ.get(name) or choices[0]
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
@@ -117,7 +122,9 @@ def load_config(instance_path: Path, environ=None) -> dict:
                                                  365),
         "CALLBACK_RETENTION_DAYS": _int(environ, "CALLBACK_RETENTION_DAYS", 90),
         "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),
-        "SPEECH_INPUT": environ.get("SPEECH_INPUT", "twilio"),
+        "SPEECH_INPUT": _choice(environ, "SPEECH_INPUT", SPEECH_INPUT_MODES),
+        # Phrase lists generated from the administrations table (`flask speech grammars`).
+        "GRAMMARS_DIR": environ.get("GRAMMARS_DIR", str(instance_path / "grammars")),
         "SPEECH_MIN_CONFIDENCE": _fraction(environ, "SPEECH_MIN_CONFIDENCE", 0.6),
         "SPEECH_UPDATE_TIMEOUT_SECONDS": _int(environ, "SPEECH_UPDATE_TIMEOUT_SECONDS", 3),
         "TIMEZONE": timezone,

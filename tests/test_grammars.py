@@ -40,3 +40,30 @@ def test_the_main_menu_grammar_names_the_contract_choices():
     grammar = json.loads((GRAMMARS / "fr" / "main_menu.json").read_text())
     assert set(grammar) == {"complaint", "observation", "suggestion", "follow_up", "agent",
                             "repeat"}
+
+
+def test_the_language_grammar_names_every_language_by_its_code():
+    for language in LANGUAGES:
+        grammar = json.loads((GRAMMARS / language / "language.json").read_text())
+        assert sorted(grammar) == sorted(LANGUAGES), language
+
+
+def test_the_digits_grammar_has_the_ten_digits():
+    for language in LANGUAGES:
+        grammar = json.loads((GRAMMARS / language / "digits.json").read_text())
+        assert sorted(grammar) == [str(digit) for digit in range(10)], language
+
+
+def test_menu_intents_stand_for_the_contracts_keys():
+    from ivr.speech.grammars import MENU_KEYS
+    for name, keys in MENU_KEYS.items():
+        grammar = json.loads((GRAMMARS / "fr" / f"{name}.json").read_text())
+        assert set(keys) == set(grammar), name
+    assert MENU_KEYS["main_menu"] == {"complaint": "1", "observation": "2", "suggestion": "3",
+                                      "follow_up": "4", "agent": "0", "repeat": "9"}
+    assert MENU_KEYS["yes_no"] == {"yes": "1", "no": "2"}
+
+
+def test_the_administrations_grammar_is_not_data_here():
+    """It is generated from the administrations table (flask speech grammars)."""
+    assert not list(GRAMMARS.glob("*/administrations.json"))

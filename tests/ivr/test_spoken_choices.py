@@ -10,6 +10,7 @@ import pytest
 from ivr.speech import choices
 from ivr.speech.choices import ChoiceListener
 from ivr.speech.models import SpeechModels
+from tests.support.speech import FakeModel
 from ivr.speech.recognizer import ScriptedRecognizer
 from ivr.speech.recognizer import Segment
 from tests.ivr.helpers import call_row
@@ -26,7 +27,7 @@ def said(app, config, monkeypatch, tmp_path):
     (tmp_path / "fr" / "am").mkdir(parents=True)
     (tmp_path / "fr" / "am" / "final.mdl").write_bytes(b"fake")
     models = SpeechModels(tmp_path, {"ary": "ar", "ar": None, "fr": None},
-                          loader=lambda path: object())
+                          loader=lambda path: FakeModel())
     monkeypatch.setitem(app.extensions, "speech_models", models)
     scripts: list[list[Segment]] = []
     created: list[tuple[str, list[str]]] = []

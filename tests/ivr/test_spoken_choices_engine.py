@@ -30,7 +30,7 @@ def korean_as_french(app, config, monkeypatch, tmp_path):
     folder = tmp_path / "grammars"
     for language in ("ary", "ar", "fr"):
         (folder / language).mkdir(parents=True)
-        for path in (grammars.GRAMMARS_DIR / language).glob("*.json"):
+        for path in (grammars.STATIC_DIR / language).glob("*.json"):
             (folder / language / path.name).write_text(path.read_text(encoding="utf-8"),
                                                        encoding="utf-8")
     yes_no = json.loads((folder / "fr" / "yes_no.json").read_text(encoding="utf-8"))
@@ -38,7 +38,7 @@ def korean_as_french(app, config, monkeypatch, tmp_path):
     yes_no["no"].append("아니요")
     (folder / "fr" / "yes_no.json").write_text(json.dumps(yes_no, ensure_ascii=False),
                                                encoding="utf-8")
-    monkeypatch.setattr(grammars, "GRAMMARS_DIR", folder)
+    monkeypatch.setattr(grammars, "STATIC_DIR", folder)
 
 
 def test_yes_said_in_korean_on_the_real_engine_confirms_the_administration(

@@ -351,6 +351,7 @@ def test_recording_transcripts_are_on_unless_turned_off(tmp_path):
     from shared.config import ConfigError
     from shared.config import load_config
     assert load_config(tmp_path, {})["RECORDING_TRANSCRIPTS"] == "on"
-    assert load_config(tmp_path, {"RECORDING_TRANSCRIPTS": "OFF"})["RECORDING_TRANSCRIPTS"] == "off"
-    with pytest.raises(ConfigError, match="RECORDING_TRANSCRIPTS must be one of on, off"):
-        load_config(tmp_path, {"RECORDING_TRANSCRIPTS": "maybe"})
+    assert load_config(tmp_path, {"RECORDING_TRANSCRIPTS": "off"})["RECORDING_TRANSCRIPTS"] == "off"
+    for odd in ("maybe", "OFF", "off "):  # exact values, as for every choice
+        with pytest.raises(ConfigError, match="RECORDING_TRANSCRIPTS must be one of on, off"):
+            load_config(tmp_path, {"RECORDING_TRANSCRIPTS": odd})

@@ -54,3 +54,11 @@ def speech_wav(text: str, subtype: str = "PCM_16", sample_rate: int = 8000) -> b
     soundfile.write(buffer, np.frombuffer(pcm, dtype="<i2"), sample_rate, subtype=subtype,
                     format="WAV")
     return buffer.getvalue()
+
+
+class FakeModel:
+    """Stands for a loaded vosk model where the recogniser is scripted: it knows every word
+    a grammar asks about (vosk's `vosk_model_find_word` answers -1 for an unknown word)."""
+
+    def vosk_model_find_word(self, word: str) -> int:
+        return 0
