@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared import twilio_rest
 from shared.cases import CaseService
+from shared.database import will_write
 from shared.extensions import db
 from shared.jobs import RetryLater
 from shared.jobs import enqueue
@@ -36,6 +37,7 @@ def schedule_fetch(session: Session, call_sid: str, recording_sid: str | None,
     """Queue (once per recording) the job that stores it; a later call only wakes it."""
     if not recording_sid or not recording_url:
         return
+    will_write(session)  # SQLite: what is read here is written over
     existing = session.scalar(select(Job).where(Job.unique_key == f"recording:{recording_sid}"))
     if existing is not None:
         if existing.state is JobState.PENDING:

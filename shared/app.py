@@ -8,6 +8,7 @@ from flask import jsonify
 
 from . import logs
 from .config import load_config
+from .database import Limits
 from .database import engine_options
 from .database import tune_engine
 from .extensions import babel
@@ -31,7 +32,7 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"])}
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"], Limits.from_config(app.config))}
     logs.configure(app.config["LOG_LEVEL"])
 
     _init_extensions(app)
@@ -49,7 +50,7 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
-        tune_engine(db.engine)
+        tune_engine(db.engine, Limits.from_config(app.config))
     socketio.init_app(
         app, async_mode="threading", message_queue=app.config["REDIS_URL"] or None,
         cors_allowed_origins=[app.config["PUBLIC_BASE_URL"]], logger=False,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import legal
 from . import references
+from .database import will_write
 from .errors import InvalidCase
 from .errors import NoSuchCase
 from .identity import mask
@@ -100,6 +101,7 @@ class CaseService:
     # -- filing --------------------------------------------------------------------------
     def file(self, new: NewCase) -> Case:
         """Write a new case with a unique random reference and its first event."""
+        will_write(self.session)  # SQLite: the idempotency check reads what it writes over
         if new.idempotency_key:
             existing = self.session.scalar(
                 select(Case).where(Case.idempotency_key == new.idempotency_key))

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .database import will_write
 from .extensions import db
 from .models import Job
 from .models import utcnow
@@ -47,6 +48,7 @@ def enqueue(session: Session, name: str, unique_key: str | None = None,
             delay: dt.timedelta = dt.timedelta(0), max_attempts: int = 8, **args) -> Job:
     """Add a job to the caller's transaction; with `unique_key`, only once ever."""
     if unique_key is not None:
+        will_write(session)  # SQLite: the look-up is current, and the insert then its own
         existing = session.scalar(select(Job).where(Job.unique_key == unique_key))
         if existing is not None:
             return existing

@@ -8,10 +8,12 @@ from shared.config import ConfigError
 from shared.config import load_config
 
 PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "s" * 32, "TWILIO_AUTH_TOKEN": "t",
-              "PUBLIC_BASE_URL": "https://3737.example.ma/"}
+              "PUBLIC_BASE_URL": "https://3737.example.ma/", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+              "DATABASE_URL": "postgres://u@h/db"}
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
+                                     "DATABASE_URL", "TWILIO_ACCOUNT_SID"])
 def test_production_refuses_to_start_without_its_secrets(tmp_path, missing):
     environ = {k: v for k, v in PRODUCTION.items() if k != missing}
     with pytest.raises(ConfigError, match=missing):
@@ -19,8 +21,7 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, missing):
 
 
 def test_production_configuration_is_taken_from_the_environment(tmp_path):
-    config = load_config(tmp_path, {**PRODUCTION, "DATABASE_URL": "postgres://u@h/db",
-                                    "QUEUE_MAX_SIZE": "7"})
+    config = load_config(tmp_path, {**PRODUCTION, "QUEUE_MAX_SIZE": "7"})
     assert config["PUBLIC_BASE_URL"] == "https://3737.example.ma"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert config["QUEUE_MAX_SIZE"] == 7 and config["SECRET_KEY"] == "s" * 32
