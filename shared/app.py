@@ -4,9 +4,10 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask import jsonify
 
+from . import health
 from . import logs
+from . import request_limits
 from .config import load_config
 from .database import Limits
 from .database import engine_options
@@ -35,15 +36,12 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
         **engine_options(app.config["SQLALCHEMY_DATABASE_URI"], Limits.from_config(app.config))}
     logs.configure(app.config["LOG_LEVEL"])
 
+    request_limits.init_app(app)  # first: before anything reads a request body
     _init_extensions(app)
     _register_blueprints(app)
+    health.init_app(app)
     _register_cli(app)
     _report_speech_models(app)
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok")
-
     return app
 
 

@@ -4,6 +4,7 @@ data), and SQLite in WAL where only transactions that write take the process's w
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass
 
@@ -125,6 +126,17 @@ def will_write(session: Session | scoped_session | Connection) -> None:
         connection.info[LOCK_NEXT] = True
 
 
+def run(cursor, sql: str) -> None:
+    """Run `sql` from an event listener, its errors wrapped as SQLAlchemy's would be (so
+    "database is locked" is an OperationalError to whoever handles them)."""
+    try:
+        cursor.execute(sql)
+    except sqlite3.Error as error:
+        wrapped = exc.DBAPIError.instance(sql, None, error, sqlite3.Error,
+                                          hide_parameters=True)
+        raise wrapped from error
+
+
 def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
     """Apply the SQLite pragmas and transactions described below (no-op elsewhere)."""
     if engine.dialect.name != "sqlite":
@@ -162,7 +174,7 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
     def begin(info, cursor, state, locking: bool, writing: bool) -> None:
         if not locking and not writing:
             if state == PENDING:
-                cursor.execute("BEGIN")  # deferred: no lock, a snapshot at the first read
+                run(cursor, "BEGIN")  # deferred: no lock, a snapshot at the first read
                 info[STATE] = READING
             return
         turns.take(info)
@@ -170,13 +182,13 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
             if state == PENDING:
                 # It writes: it holds the write lock from the start, so what it reads
                 # is what it writes over.
-                cursor.execute("BEGIN IMMEDIATE")
+                run(cursor, "BEGIN IMMEDIATE")
             elif locking and not info.get(SAVEPOINTS):
                 # A read transaction that now locks has written nothing: it starts again
                 # with the lock, and what it reads from now on is current, as after
                 # PostgreSQL's FOR UPDATE.
-                cursor.execute("COMMIT")
-                cursor.execute("BEGIN IMMEDIATE")
+                run(cursor, "COMMIT")
+                run(cursor, "BEGIN IMMEDIATE")
             # Else a read transaction writes: SQLite upgrades it, or says BUSY_SNAPSHOT
             # if another commit came since its first read (the caller should have locked
             # first: a FOR UPDATE read or will_write).
