@@ -42,10 +42,12 @@ def engine_options(url: str, limits: Limits = Limits()) -> dict:
     # exception text, hence in logs and error reports.
     options = {"hide_parameters": True}
     if url.startswith("sqlite"):
-        return {**options, "connect_args": {"timeout": limits.lock_timeout,
-                                            "check_same_thread": False}}
-    if url.startswith("postgresql"):
+        options["connect_args"] = {"timeout": limits.lock_timeout, "check_same_thread": False}
+        if url.rstrip("/") in ("sqlite:", "sqlite://") or ":memory:" in url:
+            return options  # one in-memory database per connection: no pool to size
+    elif url.startswith("postgresql"):
         options["connect_args"] = postgresql_connect_args(url, limits)
+    # A connection for every thread that may want one at once: none waits for another's.
     return {**options, "pool_size": limits.pool_size, "max_overflow": 10,
             "pool_timeout": limits.pool_timeout}
 
