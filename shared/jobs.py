@@ -84,8 +84,8 @@ def _claim(session: Session) -> tuple[int, str, dict] | None:
              .where(((Job.state == JobState.PENDING) & (Job.run_after <= now))
                     | ((Job.state == JobState.RUNNING) & (Job.run_after <= now - STALE_RUNNING)))
              .order_by(Job.run_after, Job.id).limit(1))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    # PostgreSQL: workers skip each other's jobs; SQLite: the claim holds the write turn.
+    query = query.with_for_update(skip_locked=True)
     item = session.scalar(query)
     if item is None:
         session.rollback()
@@ -113,9 +113,9 @@ def run_one(app) -> bool:
             handler(app, **args)
         except Exception as exc:
             session.rollback()
-            _after_failure(session.get(Job, job_id), exc)
+            _after_failure(session.get(Job, job_id, with_for_update=True), exc)
         else:
-            item = session.get(Job, job_id)
+            item = session.get(Job, job_id, with_for_update=True)
             item.state, item.finished_at, item.last_error = JobState.DONE, utcnow(), None
         session.commit()
         return True
