@@ -123,7 +123,8 @@ class Burst:
         self._warm_up()
 
     def _serve(self, port: int, app: str, log: str) -> Server:
-        server = Server(self.env, port, 1, self.args.threads, self.tmp / log, app=app)
+        server = Server(self.env, port, 1, self.args.threads, self.tmp / log, app=app,
+                        keep_alive=self.args.keep_alive)
         self.servers.append(server)
         print(f"starting {app} on {server.url} ...", file=sys.stderr)
         server.start()
@@ -182,7 +183,8 @@ class Burst:
         cases = self.db.scalar("SELECT count(*) FROM cases")
         return {
             "database": self.db.kind,
-            "server": f"gunicorn -w 1 --threads {self.args.threads} --keep-alive 75",
+            "server": f"gunicorn -w 1 --threads {self.args.threads} "
+                      f"--keep-alive {self.args.keep_alive}",
             "callers": self.args.callers, "rounds": rounds,
             "pause_s": [self.args.pause_min, self.args.pause_max],
             "ivr_ms": latency(ivr), "bare_ms": latency(bare),
@@ -245,6 +247,8 @@ def parse_args(argv=None):
                              "default: SQLite in the temp dir")
     parser.add_argument("--threads", type=int, default=32,
                         help="gunicorn --threads (the Procfile's default)")
+    parser.add_argument("--keep-alive", type=int, default=75,
+                        help="gunicorn --keep-alive (the Procfile's; gunicorn's default is 2)")
     parser.add_argument("--timeout", type=float, default=30, help="per webhook, seconds")
     parser.add_argument("--drain-seconds", type=float, default=60)
     parser.add_argument("--twilio-delay-ms", type=float, default=0)

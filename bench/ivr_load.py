@@ -229,16 +229,16 @@ class Server:
     Procfile's web runs it, in its own session."""
 
     def __init__(self, env: dict, port: int, workers: int, threads: int, log_path: Path,
-                 app: str = "shared.wsgi:app"):
+                 app: str = "shared.wsgi:app", keep_alive: int = 75):
         self.env, self.port, self.workers, self.threads = env, port, workers, threads
-        self.log_path, self.app = log_path, app
+        self.log_path, self.app, self.keep_alive = log_path, app, keep_alive
         self.process: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self, wait_seconds: float = 60) -> None:
         command = [venv_tool("gunicorn"), "-w", str(self.workers), "--threads",
                    str(self.threads), "-b", f"127.0.0.1:{self.port}",
-                   "--graceful-timeout", "10", "--keep-alive", "75",
+                   "--graceful-timeout", "10", "--keep-alive", str(self.keep_alive),
                    # gunicorn >= 24 opens ~/.gunicorn/gunicorn.ctl by default: shared by
                    # every gunicorn of the user, so not for a throwaway server.
                    "--no-control-socket", self.app]
