@@ -24,6 +24,7 @@ class PromptCatalogue:
         self.prompts_dir = Path(prompts_dir or PROMPTS_DIR)
         self.languages = load_languages(self.prompts_dir)
         self._texts: dict[tuple[str, str], str] = {}
+        self._audio: dict[tuple[str, str], Path | None] = {}
         for language in self.languages:
             path = po_path(self.prompts_dir, language.code)
             if path.exists():
@@ -54,8 +55,14 @@ class PromptCatalogue:
         """The prompt's WAV file, or None if there is none (or no such prompt)."""
         if (lang, key) not in self._texts:  # also keeps odd keys from naming paths outside the folder
             return None
-        path = self.prompts_dir / lang / f"{key}.wav"
-        return path if path.is_file() else None
+        try:
+            return self._audio[(lang, key)]
+        except KeyError:
+            # Looked up once per process (several times in every webhook otherwise):
+            # new recordings are heard after a restart, as new texts are.
+            path = self.prompts_dir / lang / f"{key}.wav"
+            found = self._audio[(lang, key)] = path if path.is_file() else None
+            return found
 
     def has_audio(self, key: str, lang: str) -> bool:
         return self.audio_path(key, lang) is not None
@@ -68,7 +75,9 @@ def _catalogue(prompts_dir: Path) -> PromptCatalogue:
 
 def catalogue(prompts_dir: str | Path | None = None) -> PromptCatalogue:
     """The catalogue of a prompts folder, loaded once per folder."""
-    return _catalogue(Path(prompts_dir or PROMPTS_DIR).resolve())
+    if prompts_dir is None:  # every webhook asks, several times: no path resolved then
+        return _catalogue(PROMPTS_DIR)
+    return _catalogue(Path(prompts_dir).resolve())
 
 
 catalogue.cache_clear = _catalogue.cache_clear  # e.g. after regenerating the catalogues in a test
