@@ -1,6 +1,12 @@
 """Engine tuning: every database wait bounded (so a webhook answers within Twilio's 15 s
 whatever the database does), no bound parameter in error messages (they carry personal
 data), and SQLite in WAL where only transactions that write take the process's write turn.
+
+SQLite transactions are decided at their first statement: a write (INSERT, UPDATE, DELETE,
+DDL) or a SELECT ... FOR UPDATE begins IMMEDIATE with the write turn; a plain read begins
+DEFERRED, without it, and never waits for a writer (WAL). A read transaction that later
+locks starts again with the turn (it has written nothing); one that later writes is
+upgraded in place. `will_write(session)` says a transaction will write before it reads.
 """
 from __future__ import annotations
 
@@ -191,9 +197,10 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
                 # PostgreSQL's FOR UPDATE.
                 run(cursor, "COMMIT")
                 run(cursor, "BEGIN IMMEDIATE")
-            # Else a read transaction writes: SQLite upgrades it, or says BUSY_SNAPSHOT
-            # if another commit came since its first read (the caller should have locked
-            # first: a FOR UPDATE read or will_write).
+            # Else a read transaction writes (or locks inside a savepoint, which a new
+            # start would lose): SQLite upgrades it, or says BUSY_SNAPSHOT if another
+            # commit came since its first read (the caller should have locked first: a
+            # FOR UPDATE read or will_write).
         except Exception:
             turns.give_back(info)
             raise
