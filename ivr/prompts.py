@@ -24,7 +24,6 @@ class PromptCatalogue:
         self.prompts_dir = Path(prompts_dir or PROMPTS_DIR)
         self.languages = load_languages(self.prompts_dir)
         self._texts: dict[tuple[str, str], str] = {}
-        self._audio: dict[tuple[str, str], Path | None] = {}
         for language in self.languages:
             path = po_path(self.prompts_dir, language.code)
             if path.exists():
@@ -55,14 +54,8 @@ class PromptCatalogue:
         """The prompt's WAV file, or None if there is none (or no such prompt)."""
         if (lang, key) not in self._texts:  # also keeps odd keys from naming paths outside the folder
             return None
-        try:
-            return self._audio[(lang, key)]
-        except KeyError:
-            # Looked up once per process (several times in every webhook otherwise):
-            # new recordings are heard after a restart, as new texts are.
-            path = self.prompts_dir / lang / f"{key}.wav"
-            found = self._audio[(lang, key)] = path if path.is_file() else None
-            return found
+        path = self.prompts_dir / lang / f"{key}.wav"
+        return path if path.is_file() else None
 
     def has_audio(self, key: str, lang: str) -> bool:
         return self.audio_path(key, lang) is not None
