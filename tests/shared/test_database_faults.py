@@ -9,11 +9,13 @@ import threading
 
 import psycopg
 import pytest
+from sqlalchemy import event
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from ivr.simulator import Caller
 from ivr.simulator import FlaskTransport
+from shared import migrate
 from shared.app import create_app
 from shared.cli import hash_key
 from shared.extensions import db
@@ -152,3 +154,17 @@ def test_the_webhook_that_failed_wrote_nothing(make_app):
         caller.dial()
     with locked.app_context():
         assert db.session.scalar(select(Call).where(Call.call_sid == caller.call_sid)) is None
+
+
+def test_migrations_are_not_cut_by_the_webhooks_statement_timeout(app_ctx):
+    sent = []
+
+    def record(_connection, _cursor, statement, *_args):
+        sent.append(statement)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        migrate.upgrade()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert ("SET LOCAL statement_timeout = 0" in sent) is postgresql
