@@ -203,3 +203,18 @@ def test_simultaneous_filings_with_one_idempotency_key_make_one_case(app, sessio
     assert len(set(refs)) == 1
     assert session.scalar(select(func.count()).select_from(Case)) == 1
     assert session.scalar(select(func.count()).select_from(CaseEvent)) == 1
+
+
+def test_job_workers_running_at_once_share_the_jobs(app, session, monkeypatch):
+    """Claims and completions lock the job first: on SQLite a worker that read before
+    another's commit would otherwise fail to write (BUSY_SNAPSHOT)."""
+    from shared import jobs
+    ran = []
+    monkeypatch.setitem(jobs.HANDLERS, "noop", lambda _app, n: ran.append(n))
+    for n in range(30):
+        enqueue(session, "noop", n=n)
+    session.commit()
+    results, errors = run_together(app, 6, lambda _index: jobs.run_pending(app))
+    assert errors == []
+    assert sorted(ran) == list(range(30)) and sum(results) == 30
+    assert {job.state.value for job in session.scalars(select(Job))} == {"done"}
