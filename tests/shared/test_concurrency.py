@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from shared import jobs
 from shared import references
 from shared.cases import CaseService
 from shared.errors import IllegalTransition
@@ -208,7 +209,6 @@ def test_simultaneous_filings_with_one_idempotency_key_make_one_case(app, sessio
 def test_job_workers_running_at_once_share_the_jobs(app, session, monkeypatch):
     """Claims and completions lock the job first: on SQLite a worker that read before
     another's commit would otherwise fail to write (BUSY_SNAPSHOT)."""
-    from shared import jobs
     ran = []
     monkeypatch.setitem(jobs.HANDLERS, "noop", lambda _app, n: ran.append(n))
     for n in range(30):
