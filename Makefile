@@ -8,7 +8,8 @@ FLASK := $(BIN)/flask --app shared.app:create_app
 # python3-venv: the virtualenv (Debian splits it out); espeak-ng + sox: regenerating voice
 # prompts; libsndfile1: reading mu-law WAV (soundfile).
 DEBIAN_PACKAGES := python3-venv espeak-ng sox libsndfile1
-# Development defaults for `make run` (production sets its own, see README).
+# Development defaults for `make run` (production sets its own, see README): development
+# mode (demo data allowed) unless APP_ENV says otherwise.
 DEV_ENV := TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-auth-token} \
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)}
 
@@ -18,7 +19,8 @@ DEV_ENV := TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-auth-token} \
 run: install
 	$(DEV_ENV) $(FLASK) release
 	$(DEV_ENV) $(FLASK) data demo
-	$(DEV_ENV) $(BIN)/gunicorn -w 1 --threads 32 -b $${HOST:-127.0.0.1}:$(PORT) --no-control-socket shared.wsgi:app
+	$(DEV_ENV) $(BIN)/gunicorn -w 1 --threads $${WEB_THREADS:-32} -b $${HOST:-127.0.0.1}:$(PORT) \
+	  --keep-alive 75 --no-control-socket shared.wsgi:app
 
 ## test: install everything, lint, and run the tests (again on PostgreSQL when TEST_DATABASE_URL is set)
 test: install

@@ -225,21 +225,23 @@ def venv_tool(name: str) -> str:
 
 
 class Server:
-    """gunicorn -w W --threads T -b 127.0.0.1:PORT shared.wsgi:app, in its own session."""
+    """gunicorn -w W --threads T -b 127.0.0.1:PORT shared.wsgi:app (or `app`), as the
+    Procfile's web runs it, in its own session."""
 
-    def __init__(self, env: dict, port: int, workers: int, threads: int, log_path: Path):
+    def __init__(self, env: dict, port: int, workers: int, threads: int, log_path: Path,
+                 app: str = "shared.wsgi:app", keep_alive: int = 75):
         self.env, self.port, self.workers, self.threads = env, port, workers, threads
-        self.log_path = log_path
+        self.log_path, self.app, self.keep_alive = log_path, app, keep_alive
         self.process: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self, wait_seconds: float = 60) -> None:
         command = [venv_tool("gunicorn"), "-w", str(self.workers), "--threads",
                    str(self.threads), "-b", f"127.0.0.1:{self.port}",
-                   "--graceful-timeout", "10",
+                   "--graceful-timeout", "10", "--keep-alive", str(self.keep_alive),
                    # gunicorn >= 24 opens ~/.gunicorn/gunicorn.ctl by default: shared by
                    # every gunicorn of the user, so not for a throwaway server.
-                   "--no-control-socket", "shared.wsgi:app"]
+                   "--no-control-socket", self.app]
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, start_new_session=True)

@@ -68,7 +68,9 @@ def _catalogue(prompts_dir: Path) -> PromptCatalogue:
 
 def catalogue(prompts_dir: str | Path | None = None) -> PromptCatalogue:
     """The catalogue of a prompts folder, loaded once per folder."""
-    return _catalogue(Path(prompts_dir or PROMPTS_DIR).resolve())
+    if prompts_dir is None:  # every webhook asks, several times: no path resolved then
+        return _catalogue(PROMPTS_DIR)
+    return _catalogue(Path(prompts_dir).resolve())
 
 
 catalogue.cache_clear = _catalogue.cache_clear  # e.g. after regenerating the catalogues in a test

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from shared import jobs
 from shared import twilio_rest
 from shared.cases import CaseService
+from shared.database import will_write
 from shared.extensions import db
 from shared.jobs import PermanentError
 from shared.jobs import RetryLater
@@ -70,6 +71,7 @@ def schedule_fetch(session: Session, call_sid: str, recording_sid: str | None,
     except RefusedRecording as refused:
         log.warning("call %s: %s", call_sid, refused)
         return
+    will_write(session)  # SQLite: what is read here is written over
     existing = session.scalar(select(Job).where(Job.unique_key == f"recording:{recording_sid}"))
     if existing is not None:
         if existing.state is JobState.PENDING:

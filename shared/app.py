@@ -4,10 +4,12 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask import jsonify
 
+from . import health
 from . import logs
+from . import request_limits
 from .config import load_config
+from .database import Limits
 from .database import engine_options
 from .database import tune_engine
 from .extensions import babel
@@ -32,27 +34,25 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"])}
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"], Limits.from_config(app.config))}
     logs.configure(app.config["LOG_LEVEL"])
 
+    request_limits.init_app(app)  # first: before anything reads a request body
     _init_extensions(app)
     _register_blueprints(app)
+    health.init_app(app)
     _register_jobs(app)
     _register_cli(app)
     _report_speech_models(app)
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify(status="ok", speech_input=app.config["SPEECH_INPUT"],
-                       speech=_speech_states(app))
-
+    health.add_fact(app, "speech_input", lambda: app.config["SPEECH_INPUT"])
+    health.add_fact(app, "speech", lambda: _speech_states(app))
     return app
 
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
-        tune_engine(db.engine)
+        tune_engine(db.engine, Limits.from_config(app.config))
     socketio.init_app(
         app, async_mode="threading", message_queue=app.config["REDIS_URL"] or None,
         cors_allowed_origins=[app.config["PUBLIC_BASE_URL"]], logger=False,

@@ -20,6 +20,7 @@ from . import identity
 from . import legal
 from . import references
 from .errors import AlreadyRated
+from .database import will_write
 from .errors import InvalidCase
 from .errors import NoSuchCase
 from .identity import mask
@@ -117,6 +118,7 @@ class CaseService:
     def file_or_get(self, new: NewCase) -> tuple[Case, bool]:
         """The case filed for `new` and True, or the case already filed under its
         idempotency key (even by a concurrent twin) and False."""
+        will_write(self.session)  # SQLite: the idempotency check reads what it writes over
         if new.idempotency_key:
             existing = self.session.scalar(
                 select(Case).where(Case.idempotency_key == new.idempotency_key))

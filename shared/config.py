@@ -47,18 +47,27 @@ def _choice(environ, name, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _fraction(environ, name, default):
-    """A number from 0 to 1 (a confidence)."""
+def _number(environ, name, default: float, valid, expected: str) -> float:
+    """A decimal number for which `valid` holds (`expected` says which, in the error)."""
     raw = environ.get(name)
     if raw in (None, ""):
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number from 0 to 1, got {raw!r}") from None
-    if not 0 <= value <= 1:
-        raise ConfigError(f"{name} must be a number from 0 to 1, got {raw!r}")
+        value = None
+    if value is None or not valid(value):
+        raise ConfigError(f"{name} must be {expected}, got {raw!r}")
     return value
+
+
+def _fraction(environ, name, default: float) -> float:
+    """A number from 0 to 1 (a confidence)."""
+    return _number(environ, name, default, lambda v: 0 <= v <= 1, "a number from 0 to 1")
+
+
+def _seconds(environ, name, default: float) -> float:
+    return _number(environ, name, default, lambda v: v > 0, "a number of seconds above 0")
 
 
 def _rate_limit(environ, name) -> str:
@@ -88,9 +97,9 @@ def load_config(instance_path: Path, environ=None) -> dict:
     auth_token = environ.get("TWILIO_AUTH_TOKEN", "")
     public_base_url = environ.get("PUBLIC_BASE_URL", "").rstrip("/")
     if production:
-        missing = [name for name, value in (("SECRET_KEY", secret_key),
-                                            ("TWILIO_AUTH_TOKEN", auth_token),
-                                            ("PUBLIC_BASE_URL", public_base_url)) if not value]
+        required = ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "DATABASE_URL",
+                    "TWILIO_ACCOUNT_SID")
+        missing = [name for name in required if not environ.get(name, "").strip()]
         if missing:
             raise ConfigError("refusing to start in production without " + ", ".join(missing))
     opening_hours = environ.get("OPENING_HOURS", DEFAULT_OPENING_HOURS)
@@ -143,6 +152,31 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # A Redis that does not answer holds a request half a second at most, not the API.
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        **_database_limits(environ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _database_limits(environ) -> dict:
+    """How long any database wait may last, and the pool size. Twilio gives a webhook 15 s
+    in all: every wait is bounded well below that, so a webhook still answers."""
+    web_threads = max(1, _int(environ, "WEB_THREADS", 32))
+    job_threads = max(1, _int(environ, "JOB_THREADS", 4))
+    in_process_jobs = environ.get("JOB_WORKER", "thread") == "thread"
+    # Every thread that may hold a connection at once gets one, plus one for the
+    # readiness check and the odd CLI task.
+    threads = web_threads + (job_threads if in_process_jobs else 0)
+    pool_size = _int(environ, "DB_POOL_SIZE", threads + 1)
+    if pool_size < threads:
+        raise ConfigError(f"DB_POOL_SIZE is {pool_size}, below the {threads} threads that use "
+                          "the database (WEB_THREADS + JOB_THREADS)")
+    return {
+        "WEB_THREADS": web_threads,
+        "DB_POOL_SIZE": pool_size,
+        "DB_POOL_TIMEOUT": _seconds(environ, "DB_POOL_TIMEOUT", 3),
+        "DB_CONNECT_TIMEOUT": _seconds(environ, "DB_CONNECT_TIMEOUT", 3),
+        "DB_LOCK_TIMEOUT": _seconds(environ, "DB_LOCK_TIMEOUT", 3),
+        "DB_STATEMENT_TIMEOUT": _seconds(environ, "DB_STATEMENT_TIMEOUT", 5),
+        "DB_IDLE_IN_TRANSACTION_TIMEOUT": _seconds(environ, "DB_IDLE_IN_TRANSACTION_TIMEOUT", 30),
     }

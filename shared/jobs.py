@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .database import will_write
 from .extensions import db
 from .logs import mask_personal_data
 from .models import Job
@@ -81,6 +82,7 @@ def enqueue(session: Session, name: str, unique_key: str | None = None,
             delay: dt.timedelta = dt.timedelta(0), max_attempts: int = 50, **args) -> Job:
     """Add a job to the caller's transaction; with `unique_key`, only once ever."""
     if unique_key is not None:
+        will_write(session)  # SQLite: the look-up is current, and the insert then its own
         existing = session.scalar(select(Job).where(Job.unique_key == unique_key))
         if existing is not None:
             return existing
@@ -133,8 +135,8 @@ def claim(session: Session, lease: dt.timedelta) -> Claim | None:
              .where(((Job.state == JobState.PENDING) & (Job.run_after <= now))
                     | ((Job.state == JobState.RUNNING) & (Job.lease_expires_at <= now)))
              .order_by(Job.run_after, Job.id).limit(1))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    # PostgreSQL: workers skip each other's jobs; SQLite: the claim holds the write turn.
+    query = query.with_for_update(skip_locked=True)
     item = session.scalar(query)
     if item is None:
         session.rollback()

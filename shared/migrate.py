@@ -19,6 +19,11 @@ def alembic_config(connection=None) -> Config:
 def upgrade(revision: str = "head") -> None:
     """Bring the schema of the app's database to `revision` (in an app context)."""
     with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # The app's statement timeout (a few seconds, for webhooks) is no limit for
+            # building an index; its lock timeout still keeps a migration from queueing
+            # the live traffic behind it.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         command.upgrade(alembic_config(connection), revision)
 
 

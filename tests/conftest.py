@@ -35,7 +35,10 @@ def _database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    environ = {"INSTANCE_PATH": str(instance), "DATABASE_URL": _database_url(tmp_path_factory)}
+    # Lock waits bounded as in production, but generous: concurrency tests run on a busy
+    # machine (tests/shared/test_database_faults.py makes apps with short waits).
+    environ = {"INSTANCE_PATH": str(instance), "DATABASE_URL": _database_url(tmp_path_factory),
+               "DB_LOCK_TIMEOUT": "15"}
     app = create_app({
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,

@@ -14,6 +14,7 @@ from .. import apikeys
 from ..apikeys import ApiKeyRefused
 from ..errors import DomainError
 from ..extensions import db
+from ..health import DATABASE_UNAVAILABLE
 from ..models import ApiKey
 from ..models import Case
 from ..types import Channel
@@ -60,10 +61,12 @@ def current_key() -> ApiKey | None:
 
 
 def valid_key_or_none() -> ApiKey | None:
-    """The caller's live key, or None for anything else (for rate limits, which never fail)."""
+    """The caller's live key, or None for anything else (for rate limits, which never fail:
+    a database out of reach counts the request as keyless; the view then answers 503)."""
     try:
         return current_key()
-    except DomainError:
+    except (DomainError, *DATABASE_UNAVAILABLE):
+        db.session.rollback()
         return None
 
 

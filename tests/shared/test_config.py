@@ -8,10 +8,12 @@ from shared.config import ConfigError
 from shared.config import load_config
 
 PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "s" * 32, "TWILIO_AUTH_TOKEN": "t",
-              "PUBLIC_BASE_URL": "https://3737.example.ma/"}
+              "PUBLIC_BASE_URL": "https://3737.example.ma/", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+              "DATABASE_URL": "postgres://u@h/db"}
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
+                                     "DATABASE_URL", "TWILIO_ACCOUNT_SID"])
 def test_production_refuses_to_start_without_its_secrets(tmp_path, missing):
     environ = {k: v for k, v in PRODUCTION.items() if k != missing}
     with pytest.raises(ConfigError, match=missing):
@@ -19,8 +21,7 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, missing):
 
 
 def test_production_configuration_is_taken_from_the_environment(tmp_path):
-    config = load_config(tmp_path, {**PRODUCTION, "DATABASE_URL": "postgres://u@h/db",
-                                    "QUEUE_MAX_SIZE": "7"})
+    config = load_config(tmp_path, {**PRODUCTION, "QUEUE_MAX_SIZE": "7"})
     assert config["PUBLIC_BASE_URL"] == "https://3737.example.ma"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     assert config["QUEUE_MAX_SIZE"] == 7 and config["SECRET_KEY"] == "s" * 32
@@ -55,3 +56,34 @@ def test_the_health_check_answers(client):
 def test_unreadable_opening_hours_refuse_to_start(tmp_path, environ):
     with pytest.raises(ConfigError, match="OPENING_HOURS"):
         load_config(tmp_path, environ)
+
+
+def test_the_pool_has_a_connection_for_every_thread_that_uses_it(tmp_path):
+    app = create_app(environ={**PRODUCTION, "INSTANCE_PATH": str(tmp_path),
+                              "WEB_THREADS": "20", "JOB_THREADS": "3"})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_size"] == 20 + 3 + 1
+    assert options["pool_timeout"] == 3 and options["hide_parameters"] is True
+    assert load_config(tmp_path, {"WEB_THREADS": "20", "JOB_WORKER": "none"})[
+        "DB_POOL_SIZE"] == 20 + 1
+    assert load_config(tmp_path, {"DB_POOL_SIZE": "50"})["DB_POOL_SIZE"] == 50
+
+
+def test_a_pool_smaller_than_its_threads_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="DB_POOL_SIZE"):
+        load_config(tmp_path, {"WEB_THREADS": "32", "JOB_THREADS": "4", "DB_POOL_SIZE": "10"})
+
+
+def test_database_waits_are_bounded_and_configurable(tmp_path):
+    config = load_config(tmp_path, {"DB_LOCK_TIMEOUT": "1.5", "DB_STATEMENT_TIMEOUT": "4"})
+    assert (config["DB_LOCK_TIMEOUT"], config["DB_STATEMENT_TIMEOUT"]) == (1.5, 4)
+    defaults = load_config(tmp_path, {})
+    waits = ("DB_LOCK_TIMEOUT", "DB_STATEMENT_TIMEOUT", "DB_CONNECT_TIMEOUT", "DB_POOL_TIMEOUT")
+    # Twilio gives a webhook 15 s in all; a webhook may meet a few of these in a row.
+    assert all(0 < defaults[name] <= 5 for name in waits)
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1"])
+def test_a_wait_must_be_a_positive_number_of_seconds(tmp_path, value):
+    with pytest.raises(ConfigError, match="DB_LOCK_TIMEOUT"):
+        load_config(tmp_path, {"DB_LOCK_TIMEOUT": value})

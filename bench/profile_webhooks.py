@@ -1,0 +1,124 @@
+#!/usr/bin/env python
+"""Where a webhook's CPU goes: drives whole filing calls in-process (the simulator through
+Flask's test client, with bench/ivr_load.py's checked call), profiles only the app's side
+of each request with cProfile, and prints the CPU per webhook and the top functions.
+
+    python bench/profile_webhooks.py                 # 30 calls, SQLite in a temp dir
+    python bench/profile_webhooks.py --calls 50 --sort tottime --top 40
+    python bench/profile_webhooks.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ivr_load import ACCOUNT_SID  # noqa: E402
+from ivr_load import Bench  # noqa: E402
+from ivr_load import Database  # noqa: E402
+from ivr_load import Stats  # noqa: E402
+
+from ivr.simulator import FlaskTransport  # noqa: E402
+
+
+class Profiled:
+    """WSGI middleware: the profiler runs only while the app handles a request."""
+
+    def __init__(self, app, profiler: cProfile.Profile | None, only: str | None = None):
+        self.app, self.profiler, self.only = app, profiler, only
+        self.cpu_by_path: dict[str, list[float]] = defaultdict(list)
+
+    @property
+    def requests(self) -> int:
+        return sum(len(values) for values in self.cpu_by_path.values())
+
+    @property
+    def cpu(self) -> float:
+        return sum(sum(values) for values in self.cpu_by_path.values())
+
+    def __call__(self, environ, start_response):
+        path = environ["PATH_INFO"].removeprefix("/ivr/")
+        profiler = self.profiler if self.only in (None, path) else None
+        started = time.thread_time()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            return list(self.app(environ, start_response))
+        finally:
+            if profiler is not None:
+                profiler.disable()
+            self.cpu_by_path[path].append(time.thread_time() - started)
+
+
+def report_cpu(middleware: Profiled, calls: int, database: str) -> None:
+    print(f"{calls} filing calls, {middleware.requests} webhooks, "
+          f"{middleware.cpu * 1000 / middleware.requests:.2f} ms CPU per webhook ({database})")
+    for path, values in sorted(middleware.cpu_by_path.items(), key=lambda item: -sum(item[1])):
+        print(f"  {path:<32} {len(values):>5} x {sum(values) * 1000 / len(values):6.2f} ms")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--sort", default="cumulative", help="pstats sort key")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--only", default=None,
+                        help="profile one endpoint only, e.g. voice or step/description")
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="ivr-profile-"))
+    (tmp / "instance").mkdir()
+    db = Database(args.database_url, tmp)
+    try:
+        db.prepare()
+        from shared import cli
+        from shared.app import create_app
+        from shared.extensions import db as sqlalchemy
+        token = secrets.token_hex(16)
+        app = create_app({"TWILIO_AUTH_TOKEN": token, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                          "PUBLIC_BASE_URL": "http://bench.test", "JOB_WORKER": "none",
+                          "OPENING_HOURS": "mon-sun 00:00-23:59", "LOG_LEVEL": "WARNING"},
+                         environ={"INSTANCE_PATH": str(tmp / "instance"),
+                                  "DATABASE_URL": db.url})
+        with app.app_context():
+            cli.release()
+        app.wsgi_app = Profiled(app.wsgi_app, None, args.only)
+        bench = Bench(argparse.Namespace(timeout=30, calls=1), "http://bench.test", token,
+                      Stats())
+        transport = FlaskTransport(app.test_client())
+        bench.run_one(transport, "+212600000000", 0, follow_up=False, timed=False)  # warm-up
+        middleware = app.wsgi_app
+        for profiling in (False, True):
+            # First without the profiler (true CPU per webhook), then with it.
+            profiler = middleware.profiler = cProfile.Profile() if profiling else None
+            middleware.cpu_by_path.clear()
+            for n in range(args.calls):
+                bench.run_one(transport, f"+2126{30000000 + n + profiling * 10000:08d}",
+                              n + 1, follow_up=False, timed=True)
+            if not profiling:
+                report_cpu(middleware, args.calls, db.kind)
+        failed = [r.error for r in bench.results if not r.ok]
+        print(f"failed calls: {failed or 0}")
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+        print(out.getvalue())
+        with app.app_context():
+            sqlalchemy.engine.dispose()
+        return 1 if failed else 0
+    finally:
+        db.drop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
