@@ -95,6 +95,11 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "CALLBACK_RETENTION_DAYS": _int(environ, "CALLBACK_RETENTION_DAYS", 90),
         "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),
         "SPEECH_INPUT": environ.get("SPEECH_INPUT", "twilio"),
+        # Recogniser worker threads of the media streams (vosk is CPU-bound: one per core),
+        # and how many streams are transcribed at once (more are accepted, not transcribed).
+        "SPEECH_WORKERS": max(1, _int(environ, "SPEECH_WORKERS", os.cpu_count() or 1)),
+        "SPEECH_MAX_STREAMS": max(0, _int(environ, "SPEECH_MAX_STREAMS",
+                                          4 * (os.cpu_count() or 1))),
         "TIMEZONE": timezone,
         "OPENING_HOURS": opening_hours,
         "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),
