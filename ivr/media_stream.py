@@ -21,6 +21,7 @@ import binascii
 import hmac
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from dataclasses import field
@@ -53,6 +54,14 @@ MAX_MESSAGES_PER_SECOND = 200   # Twilio sends 50 (one per 20 ms frame) plus a f
 START_TIMEOUT_SECONDS = 10      # `connected` and `start` come at once
 IDLE_TIMEOUT_SECONDS = 30       # Twilio sends audio, silence included, every 20 ms
 CHUNK_BYTES = mulaw.SAMPLE_RATE * 2 // 10  # 100 ms of 16-bit PCM: what the recognisers get
+
+_readers_lock = threading.Lock()
+_readers = 0  # websockets being read now in this process
+
+
+def open_readers() -> int:
+    """How many media streams this process is reading now."""
+    return _readers
 
 
 def websocket_url() -> str:
@@ -240,8 +249,11 @@ def p99(values: list[float]) -> float:
 def serve(environ, app: Flask) -> Server:
     """Accept the websocket upgrade and read the stream until it ends; returns the socket
     (closed) so the view can tell the server how to finish the request."""
+    global _readers
     ws = Server(environ, max_message_size=MAX_MESSAGE_BYTES)
     stream = MediaStream(ws, app)
+    with _readers_lock:
+        _readers += 1
     try:
         stream.run()
     finally:
@@ -249,6 +261,8 @@ def serve(environ, app: Flask) -> Server:
             ws.close(reason=stream.close_code)
         except ConnectionClosed:
             pass
+        with _readers_lock:
+            _readers -= 1
     return ws
 
 

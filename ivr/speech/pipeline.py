@@ -38,7 +38,9 @@ class RecognitionPool:
         self.app = app
         self.workers = workers
         self.max_streams = max_streams
-        self.counters: Counter[str] = Counter()  # streams transcribed / not, listener errors
+        # streams transcribed / not (the pool was full), listeners that failed
+        self.counters: Counter[str] = Counter(
+            streams_transcribed=0, streams_not_transcribed=0, listener_errors=0)
         self._ready: queue.SimpleQueue[StreamPipeline] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._active = 0

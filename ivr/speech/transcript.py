@@ -109,14 +109,11 @@ def emit(payload: dict, call_sid: str) -> None:
 def transcript_listener(app: Flask, call_sid: str, language: str) -> TranscriptListener | None:
     """The listener factory (on a recogniser worker): None when the call's language has
     no usable model (no transcript; the call goes on) or the call is unknown."""
-    if language not in vosk_languages(app):
-        log.info("no live transcript for call %s: no speech model for %r", call_sid,
-                 language)
-        return None
-    model = speech_models(app).get(language)
-    if model is None:  # a broken model (logged by SpeechModels)
-        log.info("no live transcript for call %s: the %s model cannot be used", call_sid,
-                 language)
+    # A broken model answers None here (SpeechModels logs why, once).
+    model = speech_models(app).get(language) if language in vosk_languages(app) else None
+    if model is None:
+        log.info("no live transcript for call %s: no usable speech model for %r",
+                 call_sid, language)
         return None
     call_id = db.session.scalar(select(Call.id).where(Call.call_sid == call_sid))
     if call_id is None:
