@@ -128,11 +128,13 @@ def transcript_events(console) -> list[dict]:
 
 
 def closed_by_server(stream: TwilioStream) -> bool:
+    """True once the server closed the socket; False if it is still open after 10 s."""
     try:
-        while True:
-            stream.receive(timeout=10)
+        while stream.receive(timeout=10) is not None:
+            pass
     except ConnectionClosed:
         return True
+    return False
 
 
 def stored(app, sid: str) -> list[TranscriptSegment]:

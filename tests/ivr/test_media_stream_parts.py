@@ -90,6 +90,22 @@ def test_each_stream_is_fed_in_order_by_bounded_workers(app):
     assert pool.stats()["active_streams"] == 0 and pool.stats()["streams_transcribed"] == 6
 
 
+def test_audio_that_comes_while_a_worker_is_busy_with_the_stream_is_served_too(app):
+    pool = RecognitionPool(app, workers=1, max_streams=1)
+    listener = Recording()
+    pipeline = pool.open("CA1", lambda: [listener])
+
+    def feed_while_working(pcm):  # the reader feeds while the worker is in the listener
+        Recording.feed(listener, pcm)
+        if len(listener.fed) == 1:
+            pipeline.feed(b"second")
+            pipeline.close()
+    listener.feed = feed_while_working
+    pipeline.feed(b"first")
+    assert pipeline.finished.wait(30)
+    assert listener.fed == [b"first", b"second"] and listener.closed == 1
+
+
 def test_a_full_pool_turns_new_streams_away_until_one_ends(app):
     pool = RecognitionPool(app, workers=1, max_streams=2)
     first, second = pool.open("CA1", list), pool.open("CA2", list)

