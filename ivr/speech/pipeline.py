@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter
 from collections import deque
 from typing import Callable
@@ -27,6 +28,7 @@ from .runtime import StreamListener
 
 log = logging.getLogger(__name__)
 _END = object()  # the stream ended: close its listeners
+MAX_BATCH_BYTES = 16000  # a second of 16-bit 8 kHz audio: a backlog is fed a second at a time
 
 OpenListeners = Callable[[], Iterable[StreamListener]]
 
@@ -103,6 +105,7 @@ class StreamPipeline:
         self._lock = threading.Lock()
         self._scheduled = False
         self._ending = False
+        self._closed_at: float | None = None
 
     def feed(self, pcm: bytes) -> None:
         """Queue audio (called on the reader: never blocks on recognition)."""
@@ -110,6 +113,8 @@ class StreamPipeline:
 
     def close(self) -> None:
         """The stream ended or dropped: the listeners flush and close (once)."""
+        if self._closed_at is None:
+            self._closed_at = time.monotonic()
         self._submit(_END)
 
     def _submit(self, item) -> None:
@@ -126,7 +131,7 @@ class StreamPipeline:
     def work(self) -> None:
         """On a worker: handle what is queued, then give the worker back."""
         with self._lock:
-            items = list(self._pending)
+            items = coalesce(self._pending)
             self._pending.clear()
         for item in items:
             if item is _END:
@@ -167,6 +172,23 @@ class StreamPipeline:
             self._listeners = []
             self._pool._release()
             self.finished.set()
+            # How far recognition was behind the audio when the stream ended: more than
+            # a chunk or two means the workers do not keep up (bench/media_streams.py).
+            log.info("media stream %s: recognition done %.2f s after the audio ended",
+                     self.label, time.monotonic() - (self._closed_at or time.monotonic()))
+
+
+def coalesce(items: Iterable, most: int = MAX_BATCH_BYTES) -> list:
+    """Consecutive audio chunks joined (in order, up to `most` bytes each): a stream that
+    fell behind catches up with fewer, longer calls into the recogniser."""
+    joined: list = []
+    for item in items:
+        if item is not _END and joined and joined[-1] is not _END \
+                and len(joined[-1]) + len(item) <= most:
+            joined[-1] += item
+        else:
+            joined.append(item if item is _END else bytearray(item))
+    return [bytes(item) if item is not _END else item for item in joined]
 
 
 def _close_quietly(listener: StreamListener, label: str) -> None:

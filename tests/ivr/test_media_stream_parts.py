@@ -4,13 +4,16 @@ numbered, stored, emitted to the call's room after the commit), the case's trans
 and retention."""
 import datetime as dt
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
 
 from ivr.media_stream import FloodGuard
 from ivr.retention import purge
+from ivr.speech import pipeline as pipeline_module
 from ivr.speech.pipeline import RecognitionPool
+from ivr.speech.pipeline import coalesce
 from ivr.speech.recognizer import ScriptedRecognizer
 from ivr.speech.recognizer import Segment
 from ivr.speech.transcript import EVENT
@@ -23,6 +26,13 @@ from shared.models import Call
 from shared.models import TranscriptSegment
 from shared.models import utcnow
 from tests.shared.helpers import file_case
+
+
+def wait_until(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting after {seconds} s"
+        time.sleep(0.01)
 
 
 class Clock:
@@ -84,7 +94,9 @@ def test_each_stream_is_fed_in_order_by_bounded_workers(app):
         pipeline.close()
         pipeline.close()  # a second close changes nothing
         assert pipeline.finished.wait(30)
-    assert all(listener.fed == chunks and listener.closed == 1 for listener in listeners)
+    assert all(b"".join(listener.fed) == b"".join(chunks) and listener.closed == 1
+               for listener in listeners)
+    assert all(len(fed) % 1600 == 0 for listener in listeners for fed in listener.fed)
     threads = set().union(*(listener.threads for listener in listeners))
     assert threads <= {"recogniser-1", "recogniser-2", "recogniser-3"}
     assert pool.stats()["active_streams"] == 0 and pool.stats()["streams_transcribed"] == 6
@@ -106,6 +118,13 @@ def test_audio_that_comes_while_a_worker_is_busy_with_the_stream_is_served_too(a
     assert listener.fed == [b"first", b"second"] and listener.closed == 1
 
 
+def test_a_backlog_is_fed_in_longer_chunks_in_order():
+    end = pipeline_module._END
+    items = [b"a" * 4, b"b" * 4, b"c" * 4, end]
+    assert coalesce(items, most=8) == [b"aaaabbbb", b"cccc", end]
+    assert coalesce([b"a", end, b"b"], most=8) == [b"a", end, b"b"]
+
+
 def test_a_full_pool_turns_new_streams_away_until_one_ends(app):
     pool = RecognitionPool(app, workers=1, max_streams=2)
     first, second = pool.open("CA1", list), pool.open("CA2", list)
@@ -122,10 +141,12 @@ def test_a_failing_listener_is_dropped_and_the_others_go_on(app, caplog):
     pipeline = pool.open("CA1", lambda: [failing, healthy])
     for n in range(1, 5):
         pipeline.feed(bytes([n]) * 4)
+        wait_until(lambda: len(b"".join(healthy.fed)) == 4 * n)  # one chunk at a time
     pipeline.close()
     assert pipeline.finished.wait(30)
     assert failing.fed == [b"\x01" * 4] and failing.closed == 1
-    assert len(healthy.fed) == 4 and healthy.closed == 1
+    assert b"".join(healthy.fed) == b"\x01" * 4 + b"\x02" * 4 + b"\x03" * 4 + b"\x04" * 4
+    assert healthy.closed == 1
     assert pool.stats()["listener_errors"] == 1 and "a listener failed" in caplog.text
 
 
