@@ -386,3 +386,15 @@ def test_the_reader_never_recognises(app, server, pool, monkeypatch, open_stream
     stream.stop()
     wait_done(pool)
     assert len(threads) > 3 and all(name.startswith("recogniser-") for name in threads)
+
+
+@pytest.mark.parametrize("started", [False, True])
+def test_a_silent_socket_is_closed(app, server, pool, monkeypatch, open_stream, started):
+    monkeypatch.setattr(media_stream, "START_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(media_stream, "IDLE_TIMEOUT_SECONDS", 0.5)
+    sid = live_call(app, "CA" + "c" * 32)
+    stream = open_stream(server)
+    if started:
+        stream.start(sid, token(app, sid))
+    assert closed_by_server(stream)
+    wait_done(pool, transcribed=int(started))
