@@ -28,12 +28,9 @@ from dataclasses import field
 
 from flask import Flask
 from flask import Response
-from flask import current_app
-from flask import request
 from simple_websocket import ConnectionClosed
 from simple_websocket import Server
 from sqlalchemy import select
-from twilio.request_validator import RequestValidator
 from wsproto.frame_protocol import CloseReason
 
 from shared.extensions import db
@@ -41,6 +38,7 @@ from shared.models import Call
 from shared.urls import requested_public_url
 
 from .queue import stream_token
+from .security import is_signed_by_twilio
 from .speech import mulaw
 from .speech.pipeline import StreamPipeline
 from .speech.pipeline import recognition_pool
@@ -71,12 +69,8 @@ def websocket_url() -> str:
 
 
 def is_signed_upgrade() -> bool:
-    """Twilio's signature of the upgrade request (no POST parameters). Fails closed."""
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not signature:
-        return False
-    return RequestValidator(token).validate(websocket_url(), {}, signature)
+    """Twilio's signature of the upgrade request: over the wss:// URL, no parameters."""
+    return is_signed_by_twilio(websocket_url(), {})
 
 
 class FloodGuard:

@@ -279,6 +279,11 @@ def test_an_unsigned_or_forged_upgrade_is_refused_before_the_websocket(server, p
     assert pool.stats()["streams_transcribed"] == 0
 
 
+def test_without_an_auth_token_every_upgrade_is_refused(server, pool, config):
+    config(TWILIO_AUTH_TOKEN="")
+    assert upgrade_status(server, sign("", PUBLIC_STREAM_URL)) == 403
+
+
 def test_a_signed_upgrade_is_accepted(server, pool):
     assert upgrade_status(server, sign(TEST_AUTH_TOKEN, PUBLIC_STREAM_URL)) == 101
     wait_until(lambda: media_stream.open_readers() == 0)
