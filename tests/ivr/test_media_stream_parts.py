@@ -247,3 +247,25 @@ def test_transcripts_go_with_the_calls_retention(session, app):
     session.commit()
     assert done["transcript segments deleted"] == 1
     assert session.scalars(select(TranscriptSegment.text)).all() == ["récent"]
+
+
+# -- configuration --------------------------------------------------------------------------
+def test_the_pool_is_sized_by_the_configuration(tmp_path):
+    from shared.config import ConfigError
+    from shared.config import load_config
+    config = load_config(tmp_path, {"SPEECH_WORKERS": "3", "SPEECH_MAX_STREAMS": "5"})
+    assert (config["SPEECH_WORKERS"], config["SPEECH_MAX_STREAMS"]) == (3, 5)
+    defaults = load_config(tmp_path, {})
+    assert defaults["SPEECH_WORKERS"] >= 1
+    assert defaults["SPEECH_MAX_STREAMS"] == 4 * defaults["SPEECH_WORKERS"]
+    with pytest.raises(ConfigError, match="SPEECH_WORKERS"):
+        load_config(tmp_path, {"SPEECH_WORKERS": "many"})
+
+
+def test_the_apps_pool_follows_its_settings(app, monkeypatch):
+    from ivr.speech.pipeline import recognition_pool
+    monkeypatch.delitem(app.extensions, "recognition_pool", raising=False)
+    monkeypatch.setitem(app.config, "SPEECH_WORKERS", 3)
+    monkeypatch.setitem(app.config, "SPEECH_MAX_STREAMS", 7)
+    pool = recognition_pool(app)
+    assert (pool.workers, pool.max_streams) == (3, 7) and recognition_pool(app) is pool
