@@ -82,8 +82,8 @@ def call(url, caller, play):
 
 @cli.command("purge-recordings")
 def purge_recordings():
-    """Apply the retention periods (run it daily, e.g. cron): recordings, calls, caller
-    preferences and callback requests (see ivr/retention.py)."""
+    """Apply the retention periods (run it daily, e.g. cron): recordings, calls and their
+    transcripts, caller preferences and callback requests (see ivr/retention.py)."""
     from shared.extensions import db
     from .retention import purge
     done = purge(db.session, current_app.config)

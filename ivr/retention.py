@@ -4,7 +4,8 @@ period. Run daily by `flask ivr purge-recordings`.
 - recordings of cases filed more than RECORDING_RETENTION_DAYS ago: deleted, with their
   transcripts (recordings.py);
 - calls started more than CALL_RETENTION_DAYS ago: anonymised (no number, no answers that
-  identify the caller, no TwiML), so the line's figures (outcomes, timings) stay;
+  identify the caller, no TwiML), so the line's figures (outcomes, timings) stay; their
+  live transcripts (what the caller said) are deleted;
 - caller preferences (a number and its language) unused for CALLER_PREFERENCE_RETENTION_DAYS:
   deleted;
 - callback requests made more than CALLBACK_RETENTION_DAYS ago: deleted.
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from shared.models import Call
 from shared.models import CallbackRequest
 from shared.models import CallerPreference
+from shared.models import TranscriptSegment
 from shared.models import utcnow
 
 from .outcomes import clear_personal_data
@@ -38,6 +40,14 @@ def anonymise_calls(session: Session, days: int, now: dt.datetime) -> int:
         clear_personal_data(call)
         count += 1
     return count
+
+
+def delete_transcripts(session: Session, days: int, now: dt.datetime) -> int:
+    """Delete the transcript segments of calls started more than `days` ago."""
+    cutoff = now - dt.timedelta(days=days)
+    old_calls = select(Call.id).where(Call.started_at < cutoff)
+    return session.execute(delete(TranscriptSegment).where(
+        TranscriptSegment.call_id.in_(old_calls))).rowcount
 
 
 def delete_caller_preferences(session: Session, days: int, now: dt.datetime) -> int:
@@ -59,6 +69,8 @@ def purge(session: Session, config, now: dt.datetime | None = None) -> dict[str,
         "cases' recordings deleted": purge_expired(session, config["RECORDING_RETENTION_DAYS"],
                                                    now=now),
         "calls anonymised": anonymise_calls(session, config["CALL_RETENTION_DAYS"], now),
+        "transcript segments deleted": delete_transcripts(
+            session, config["CALL_RETENTION_DAYS"], now),
         "caller preferences deleted": delete_caller_preferences(
             session, config["CALLER_PREFERENCE_RETENTION_DAYS"], now),
         "callback requests deleted": delete_callback_requests(

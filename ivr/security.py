@@ -13,7 +13,9 @@ from shared.urls import requested_public_url
 log = logging.getLogger(__name__)
 
 
-def is_signed_by_twilio() -> bool:
+def is_signed_by_twilio(url: str | None = None, params=None) -> bool:
+    """This request's signature over `url` (default: the public URL requested) and `params`
+    (default: the form posted; a websocket upgrade has none)."""
     token = current_app.config["TWILIO_AUTH_TOKEN"]
     if not token:
         log.error("TWILIO_AUTH_TOKEN is not set: every Twilio webhook is refused")
@@ -21,7 +23,9 @@ def is_signed_by_twilio() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    return RequestValidator(token).validate(requested_public_url(), request.form, signature)
+    return RequestValidator(token).validate(url or requested_public_url(),
+                                            request.form if params is None else params,
+                                            signature)
 
 
 def twilio_request_required(view):

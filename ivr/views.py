@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import request
 from flask import send_file
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from shared.extensions import db
 from shared.models import Call
 
 from . import bp
+from . import media_stream as media
 from . import queue
 from .engine import answer_step
 from .engine import hangup
@@ -161,10 +163,14 @@ def queue_done():
     return safely(handle)
 
 
-@bp.route("/media", methods=["GET"])
+@bp.get("/media", websocket=True)
 def media_stream():
-    """The media-stream websocket (served by the speech work); plain HTTP gets a 400."""
-    abort(400, "websocket only")
+    """Twilio's media stream of a call (ivr/media_stream.py). Refused before the upgrade
+    unless Twilio signed it; plain HTTP gets a 400 (werkzeug: websocket-only route)."""
+    if not media.is_signed_upgrade():
+        log.warning("refused an unsigned or badly signed media stream")
+        abort(403)
+    return media.AfterWebsocket(media.serve(request.environ, current_app._get_current_object()))
 
 
 @bp.get("/prompts/<language>/<key>.wav")

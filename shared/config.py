@@ -136,6 +136,11 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "GRAMMARS_DIR": environ.get("GRAMMARS_DIR", str(instance_path / "grammars")),
         "SPEECH_MIN_CONFIDENCE": _fraction(environ, "SPEECH_MIN_CONFIDENCE", 0.6),
         "SPEECH_UPDATE_TIMEOUT_SECONDS": _int(environ, "SPEECH_UPDATE_TIMEOUT_SECONDS", 3),
+        # Recogniser worker threads of the media streams (vosk is CPU-bound: one per core),
+        # and how many streams are transcribed at once (more are accepted, not transcribed).
+        "SPEECH_WORKERS": max(1, _int(environ, "SPEECH_WORKERS", os.cpu_count() or 1)),
+        "SPEECH_MAX_STREAMS": max(0, _int(environ, "SPEECH_MAX_STREAMS",
+                                          4 * (os.cpu_count() or 1))),
         "TIMEZONE": timezone,
         "OPENING_HOURS": opening_hours,
         "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),

@@ -334,3 +334,20 @@ class SmsMessage(db.Model):
     message_sid: Mapped[str | None] = mapped_column(String(34))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TranscriptSegment(db.Model):
+    """One final piece of a call's live transcript (ivr/speech/transcript.py), in order by
+    `seq`, already masked (no CIN or phone number in clear). The case filed from the call
+    reaches it through calls.case_id. Personal data: deleted with the call's retention."""
+    __tablename__ = "transcript_segments"
+    __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_transcript_segments_call_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    start_seconds: Mapped[float | None] = mapped_column(Float)  # from the stream's start
+    end_seconds: Mapped[float | None] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

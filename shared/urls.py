@@ -1,6 +1,8 @@
 """Public URLs: everything outside reaches this app under PUBLIC_BASE_URL. Behind a TLS
 proxy the URL this process sees says http://, so links, TwiML actions and signature checks
 are all built from the configured base, here and only here."""
+from urllib.parse import urlsplit
+
 from flask import current_app
 from flask import request
 from flask import url_for
@@ -18,7 +20,9 @@ def public_endpoint(endpoint: str, **values) -> str:
 
 def public_websocket(endpoint: str, **values) -> str:
     """The public wss:// (ws:// in development) URL of a websocket endpoint."""
-    url = public_endpoint(endpoint, **values)
+    # A websocket route builds as an absolute ws:// URL of this host: keep its path only.
+    built = urlsplit(url_for(endpoint, **values))
+    url = public_url(built.path + (f"?{built.query}" if built.query else ""))
     return url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
 
 

@@ -15,10 +15,10 @@ from shared.extensions import db
 from shared.migrate import alembic_config
 
 # The newest migration: every test below expects the schema there.
-HEAD = "0006_spokenchoices"
+HEAD = "0007_transcripts"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
-          "users", "callback_requests", "case_events"}
+          "users", "callback_requests", "case_events", "transcript_segments"}
 
 
 def differences(connection):
