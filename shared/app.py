@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None, environ=None) -> Flask:
     _report_speech_models(app)
     health.add_fact(app, "speech_input", lambda: app.config["SPEECH_INPUT"])
     health.add_fact(app, "speech", lambda: _speech_states(app))
+    health.add_fact(app, "media_streams", lambda: _media_streams(app))
     return app
 
 
@@ -105,6 +106,12 @@ def _speech_states(app: Flask) -> dict[str, str]:
     """{language: missing | installed | loaded | broken}, from the disk: nothing is loaded."""
     from ivr.speech.runtime import speech_models
     return {status.language: status.state for status in speech_models(app).status()}
+
+
+def _media_streams(app: Flask) -> dict[str, int]:
+    """The recogniser pool's load and what it turned away (no pool before the first stream)."""
+    pool = app.extensions.get("recognition_pool")
+    return pool.stats() if pool is not None else {"active_streams": 0}
 
 
 def _described(status) -> str:

@@ -242,6 +242,8 @@ def test_a_full_pool_accepts_the_stream_without_transcribing_it(
         assert closed_by_server(extra)
     assert pool.stats()["streams_not_transcribed"] == 1
     assert f"media stream {late} not transcribed" in caplog.text
+    health = app.test_client().get("/healthz").get_json()["media_streams"]
+    assert health["streams_not_transcribed"] == 1 and health["active_streams"] == 2
     for stream in streams:
         stream.stop()
     wait_done(pool, transcribed=2)
