@@ -21,7 +21,6 @@ import json
 import random
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from ivr_load import drain_jobs  # noqa: E402
 from ivr_load import free_port  # noqa: E402
 from ivr_load import log_summary  # noqa: E402
 from ivr_load import percentile  # noqa: E402
+from ivr_load import run_bench  # noqa: E402
 from ivr_load import server_environment  # noqa: E402
 from ivr_load import tail  # noqa: E402
 
@@ -298,20 +298,7 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-
-    def terminate(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, terminate)
-    try:
-        return run(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted: servers stopped, temp dir removed", file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_bench(run, parse_args(argv), "server")
 
 
 if __name__ == "__main__":

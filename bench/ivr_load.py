@@ -855,9 +855,9 @@ def run(args) -> int:
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-
+def run_bench(run, args, what: str = "servers") -> int:
+    """Run a benchmark's `run(args)` as a command: SIGTERM and ^C stop it cleanly (its
+    servers and temp dir go), a RuntimeError is one line on stderr; the exit status."""
     def terminate(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
@@ -866,11 +866,15 @@ def main(argv=None) -> int:
     try:
         return run(args)
     except KeyboardInterrupt:
-        print("\ninterrupted: server stopped, temp dir removed", file=sys.stderr)
+        print(f"\ninterrupted: {what} stopped, temp dir removed", file=sys.stderr)
         return 130
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv=None) -> int:
+    return run_bench(run, parse_args(argv))
 
 
 if __name__ == "__main__":

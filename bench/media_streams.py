@@ -49,6 +49,7 @@ from bench.ivr_load import cpu_seconds  # noqa: E402
 from bench.ivr_load import free_port  # noqa: E402
 from bench.ivr_load import log_summary  # noqa: E402
 from bench.ivr_load import percentile  # noqa: E402
+from bench.ivr_load import run_bench  # noqa: E402
 from bench.ivr_load import server_environment  # noqa: E402
 from bench.ivr_load import tail  # noqa: E402
 from ivr.queue import stream_token  # noqa: E402
@@ -361,14 +362,7 @@ def run(args) -> int:
 
 
 def main(argv=None) -> int:
-    try:
-        return run(parse_args(argv))
-    except KeyboardInterrupt:
-        print("\ninterrupted: server stopped, temp dir removed", file=sys.stderr)
-        return 130
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_bench(run, parse_args(argv), "server")
 
 
 if __name__ == "__main__":

@@ -151,7 +151,9 @@ def test_a_recording_already_deleted_at_twilio_is_no_failure(app_ctx, fake_twili
         recordings.delete_at_twilio(GOOD_SID)
 
 
-def test_a_call_whose_end_never_came_stops_being_waited_for(app, caller, fake_twilio):
+def name_recorded_mid_call(app, caller) -> tuple[str, Job]:
+    """The caller's name is recorded and ready at Twilio while the call goes on: its SID,
+    and the job that waits for the call's end to store it."""
     to_main_menu(caller)
     for keys in ("2", "201", "1", "1"):
         caller.press(keys)
@@ -160,6 +162,11 @@ def test_a_call_whose_end_never_came_stops_being_waited_for(app, caller, fake_tw
     caller.recording_ready(sid)
     jobs.run_pending(app)
     [waiting] = recording_jobs(app)
+    return sid, waiting
+
+
+def test_a_call_whose_end_never_came_stops_being_waited_for(app, caller, fake_twilio):
+    sid, waiting = name_recorded_mid_call(app, caller)
     assert waiting.state is JobState.PENDING and waiting.attempts == 0  # the call goes on
     with app.app_context():  # ... and its status callback was lost: 5 hours later
         call = db.session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
@@ -171,14 +178,7 @@ def test_a_call_whose_end_never_came_stops_being_waited_for(app, caller, fake_tw
 
 
 def test_the_end_of_a_call_wakes_its_waiting_recordings(app, caller, fake_twilio):
-    to_main_menu(caller)
-    for keys in ("2", "201", "1", "1"):
-        caller.press(keys)
-    caller.record(3)
-    sid = caller.last_recording_sid
-    caller.recording_ready(sid)
-    jobs.run_pending(app)
-    [waiting] = recording_jobs(app)
+    sid, waiting = name_recorded_mid_call(app, caller)
     assert waiting.run_after > waiting.created_at  # polls again later: the call goes on
     caller.hang_up()
     [woken] = recording_jobs(app)
