@@ -1,6 +1,13 @@
 """The app served by werkzeug's threaded server on 127.0.0.1, inside the test process (so
-a Socket.IO test client of the same process hears what the server's threads emit)."""
+a Socket.IO test client of the same process hears what the server's threads emit).
+
+Werkzeug's threaded server is what `socketio.run` uses in development in Flask-SocketIO's
+threading mode: it hands simple-websocket the raw socket (`werkzeug.socket`), so browsers
+speak Socket.IO over a real websocket, one thread per connection. Gunicorn would need a
+subprocess, hence a second app and database session to share: the tests could no longer make
+users or calls with the model and see them live."""
 import threading
+from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
@@ -21,3 +28,19 @@ class LiveServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
+
+
+@contextmanager
+def served_to_browsers(app):
+    """A LiveServer whose address is the app's public one for as long as it serves: links
+    and redirects point at it (PUBLIC_BASE_URL) and Socket.IO accepts its origin (a browser's
+    websocket carries an Origin header, checked against the allowed origins)."""
+    engineio = app.wsgi_app.engineio_app.eio  # the Socket.IO middleware's Engine.IO server
+    saved = app.config["PUBLIC_BASE_URL"], engineio.cors_allowed_origins
+    with LiveServer(app) as live:
+        app.config["PUBLIC_BASE_URL"] = live.base_url
+        engineio.cors_allowed_origins = [live.base_url]
+        try:
+            yield live
+        finally:
+            app.config["PUBLIC_BASE_URL"], engineio.cors_allowed_origins = saved
