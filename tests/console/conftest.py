@@ -44,15 +44,29 @@ def browser():
 
 
 class PageProblems:
-    """Console errors and uncaught exceptions of the pages a test opened."""
+    """Console errors and uncaught exceptions of the pages a test opened.
+
+    A page's own HTTP status (401 for a failed login, 404) is an answer the test checks: the
+    browser's "Failed to load resource" for it is not counted; for a script, a style sheet
+    or Socket.IO it is."""
 
     def __init__(self):
         self.errors: list[str] = []
+        self.documents: set[str] = set()
 
     def watch(self, page) -> None:
-        page.on("console", lambda message: message.type == "error"
-                and self.errors.append(f"{page.url}: console error: {message.text}"))
+        page.on("response", lambda response: response.request.is_navigation_request()
+                and self.documents.add(response.url))
+        page.on("console", lambda message: self._console(page, message))
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+
+    def _console(self, page, message) -> None:
+        if message.type != "error":
+            return
+        source = message.location.get("url", "")
+        if message.text.startswith("Failed to load resource") and source in self.documents:
+            return
+        self.errors.append(f"{page.url}: console error: {message.text} ({source})")
 
 
 @pytest.fixture()
@@ -61,9 +75,11 @@ def page_problems():
 
 
 @pytest.fixture()
-def new_page(request, browser, live, page_problems):
+def new_page(request, browser, live, page_problems, config):
     """new_page(locale="fr", context=None) → a page in a fresh context (another agent) or in
-    the given one (another tab of the same agent)."""
+    the given one (another tab of the same agent). Forms need their CSRF token, as in
+    production."""
+    config(WTF_CSRF_ENABLED=True)
     problems = page_problems
     contexts, pages = [], []
 
