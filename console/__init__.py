@@ -1,6 +1,38 @@
 """The web console of agents, supervisors and administration officers."""
 from flask import Blueprint
+from flask import Flask
+from flask import render_template
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/static")
 
-from . import views  # noqa: E402,F401  (registers the routes)
+from . import views  # noqa: E402  (registers the routes)
+from . import events  # noqa: E402,F401  (registers the Socket.IO handlers)
+from . import security  # noqa: E402
+
+
+@bp.errorhandler(403)
+def forbidden(error):
+    return render_template("console/forbidden.html"), 403
+
+
+@bp.app_context_processor
+def page_context() -> dict:
+    """What every page's layout needs: its language and direction, the two small forms."""
+    from flask_babel import get_locale
+
+    from shared.languages import load_languages
+
+    from .forms import LanguageForm
+    from .forms import LogoutForm
+    code = str(get_locale() or "fr")
+    language = next((lang for lang in load_languages() if lang.code == code), None)
+    return {"page_lang": code, "page_dir": language.dir if language else "ltr",
+            "language_form": LanguageForm(language=code, formdata=None),
+            "logout_form": LogoutForm(formdata=None)}
+
+
+def init_app(app: Flask) -> None:
+    """The landing page at / and the security headers (the app registers `bp` itself)."""
+    app.register_blueprint(views.site)
+    security.init_app(app)

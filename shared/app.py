@@ -59,8 +59,11 @@ def _init_extensions(app: Flask) -> None:
         cors_allowed_origins=[app.config["PUBLIC_BASE_URL"]], logger=False,
         engineio_logger=False)
     set_emitter(socketio.emit)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    # The catalogues compiled at start-up into the instance folder (the repository keeps
+    # only the .po files).
+    from console.catalogues import compile_catalogues
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(
+        compile_catalogues(Path(app.instance_path) / "translations")))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -68,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from console import bp as console_bp
+    from console import init_app as init_console
     from ivr import bp as ivr_bp
     from .open311 import bp as open311_bp
 
@@ -78,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ivr_bp)
     app.register_blueprint(open311_bp)
     app.register_blueprint(console_bp)
+    init_console(app)  # the landing page, security headers, login view
 
 
 def _register_jobs(app: Flask) -> None:

@@ -71,7 +71,11 @@ def _seconds(environ, name, default: float) -> float:
 
 
 def _rate_limit(environ, name) -> str:
-    value = environ.get(name) or RATE_LIMITS[name]
+    return _limit(environ, name, RATE_LIMITS[name])
+
+
+def _limit(environ, name, default: str) -> str:
+    value = environ.get(name) or default
     try:
         parse_many(value)
     except ValueError:
@@ -160,6 +164,27 @@ def load_config(instance_path: Path, environ=None) -> dict:
         **_database_limits(environ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
+        **_console_settings(environ, production),
+    }
+
+
+def _console_settings(environ, production: bool) -> dict:
+    """The console's sessions, failed-login limits and agent states (README "Console")."""
+    return {
+        "CONSOLE_IDLE_TIMEOUT_SECONDS": max(60, _int(environ, "CONSOLE_IDLE_TIMEOUT_SECONDS",
+                                                     30 * 60)),
+        "CONSOLE_SESSION_MAX_SECONDS": max(60, _int(environ, "CONSOLE_SESSION_MAX_SECONDS",
+                                                    12 * 3600)),
+        "CONSOLE_LOGIN_LIMIT_ACCOUNT": _limit(environ, "CONSOLE_LOGIN_LIMIT_ACCOUNT",
+                                              "5 per 15 minutes"),
+        "CONSOLE_LOGIN_LIMIT_ADDRESS": _limit(environ, "CONSOLE_LOGIN_LIMIT_ADDRESS",
+                                              "30 per 15 minutes"),
+        "AGENT_WRAPUP_SECONDS": max(0, _int(environ, "AGENT_WRAPUP_SECONDS", 30)),
+        # The browser sends the session cookie over HTTPS only in production (development
+        # serves plain http://localhost); never to scripts; not on cross-site posts.
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
     }
 
 

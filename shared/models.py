@@ -25,6 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from .extensions import db
 from .types import AdministrationKind
+from .types import AgentStatus
 from .types import CaseKind
 from .types import CaseStatus
 from .types import Channel
@@ -92,6 +93,10 @@ class User(UserMixin, db.Model):
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The console's language when the user chose one (else French).
+    console_language: Mapped[str | None] = mapped_column(String(16))
+    # Copied into each login's session; a new one at logout ends all the user's sessions.
+    session_token: Mapped[str | None] = mapped_column(String(64))
 
     administration: Mapped[Administration | None] = relationship()
 
@@ -104,6 +109,20 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+
+class AgentState(db.Model):
+    """What an agent is doing now (console/states.py changes it and tells the consoles)."""
+    __tablename__ = "agent_states"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    state: Mapped[AgentStatus] = mapped_column(_enum(AgentStatus), default=AgentStatus.OFFLINE)
+    reason: Mapped[str | None] = mapped_column(String(32))  # why paused
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    wrapup_ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class Call(db.Model):

@@ -55,6 +55,15 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
+class AgentStatus(str, enum.Enum):
+    """An agent's state on the console."""
+    AVAILABLE = "available"
+    PAUSED = "paused"  # with a reason (console/states.py PAUSE_REASONS)
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"  # after a call, for AGENT_WRAPUP_SECONDS, then available
+    OFFLINE = "offline"
+
+
 class JobState(str, enum.Enum):
     PENDING = "pending"
     RUNNING = "running"

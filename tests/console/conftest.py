@@ -1,121 +1,90 @@
-"""Browser fixtures: the app served on 127.0.0.1 (tests/support/live_server.py) and Debian's
-chromium driven by Playwright (executable_path, headless: Playwright downloads no browser).
-
-One browser for the session, a new context (cookies, storage) per page: `page` is one agent,
-`new_page()` opens another (a second agent, or the same agent's second tab with
-`new_page(context=page.context)`). Every page fails its test on a console error or an
-uncaught exception, and leaves a screenshot named after the test under the artifacts folder
-($TEST_ARTIFACTS_DIR, by default tests/artifacts/, git-ignored)."""
-import os
-import re
-import shutil
-from pathlib import Path
-
+"""Console fixtures: users of each role, logged-in clients, Socket.IO clients, a frozen clock."""
 import pytest
 
-from tests.support.live_server import served_to_browsers
+from console import auth
+from console import states
+from shared.extensions import db
+from shared.extensions import socketio
+from shared.models import User
+from shared.models import utcnow
+from shared.types import Role
+from tests.support.browser import browser  # noqa: F401  (fixtures of the browser tests)
+from tests.support.browser import live  # noqa: F401
+from tests.support.browser import new_page  # noqa: F401
+from tests.support.browser import page  # noqa: F401
+from tests.support.browser import page_problems  # noqa: F401
+from tests.support.clock import FrozenClock
 
-ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR")
-                     or Path(__file__).resolve().parents[1] / "artifacts")
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="session")
-def live(app):
-    with served_to_browsers(app) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def browser():
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("the browser tests need Debian's package `chromium` (make install "
-                    "installs it; or apt-get install chromium)", pytrace=False)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the browser tests need the PyPI package `playwright` (make install)",
-                    pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True)
-        yield chromium
-        chromium.close()
-
-
-class PageProblems:
-    """Console errors and uncaught exceptions of the pages a test opened.
-
-    A page's own HTTP status (401 for a failed login, 404) is an answer the test checks: the
-    browser's "Failed to load resource" for it is not counted; for a script, a style sheet
-    or Socket.IO it is."""
-
-    def __init__(self):
-        self.errors: list[str] = []
-        self.documents: set[str] = set()
-
-    def watch(self, page) -> None:
-        page.on("response", lambda response: response.request.is_navigation_request()
-                and self.documents.add(response.url))
-        page.on("console", lambda message: self._console(page, message))
-        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
-
-    def _console(self, page, message) -> None:
-        if message.type != "error":
-            return
-        source = message.location.get("url", "")
-        if message.text.startswith("Failed to load resource") and source in self.documents:
-            return
-        self.errors.append(f"{page.url}: console error: {message.text} ({source})")
+PASSWORD = "correct horse 3737"
 
 
 @pytest.fixture()
-def page_problems():
-    return PageProblems()
-
-
-@pytest.fixture()
-def new_page(request, browser, live, page_problems, config):
-    """new_page(locale="fr", context=None) → a page in a fresh context (another agent) or in
-    the given one (another tab of the same agent). Forms need their CSRF token, as in
-    production."""
-    config(WTF_CSRF_ENABLED=True)
-    problems = page_problems
-    contexts, pages = [], []
-
-    def open_page(locale: str = "fr", context=None):
-        if context is None:
-            context = browser.new_context(base_url=live.base_url, locale=locale)
-            context.set_default_timeout(10_000)
-            contexts.append(context)
-        page = context.new_page()
-        problems.watch(page)
-        pages.append(page)
-        return page
-
-    yield open_page
-    name = re.sub(r"[^\w.-]+", "_", request.node.name)
-    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
-    for number, page in enumerate(pages, start=1):
-        suffix = f"-{number}" if len(pages) > 1 else ""
-        if not page.is_closed():
-            page.screenshot(path=str(ARTIFACTS_DIR / f"{name}{suffix}.png"), full_page=True)
-    for context in contexts:
-        context.close()
-    assert not problems.errors, "\n".join(problems.errors)
-
-
-@pytest.fixture()
-def page(new_page):
-    return new_page()
-
-
-@pytest.fixture()
-def make_user(app):
-    """make_user(name, role="agent") → creates the user through the CLI, password PASSWORD."""
-    def make(username: str, role: str = "agent", *options: str) -> str:
-        result = app.test_cli_runner().invoke(args=[
-            "users", "create", username, "--role", role, "--password", PASSWORD, *options])
-        assert result.exit_code == 0, result.output
-        return username
+def make_user(app_ctx):
+    """make_user("salma", Role.AGENT) -> a saved user with PASSWORD."""
+    def make(username, role=Role.AGENT, **fields):
+        user = User(username=username, display_name=username.title(), role=role,
+                    languages=[], **fields)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
     return make
+
+
+@pytest.fixture()
+def agent(make_user):
+    return make_user("salma", Role.AGENT)
+
+
+@pytest.fixture()
+def supervisor(make_user):
+    return make_user("nadia", Role.SUPERVISOR)
+
+
+def login(client, username, password=PASSWORD, **extra):
+    return client.post("/console/login", data={"username": username, "password": password,
+                                               **extra})
+
+
+@pytest.fixture()
+def logged_in(app):
+    """logged_in(user) -> a test client with that user's session."""
+    def make(user):
+        client = app.test_client()
+        response = login(client, user.username)
+        assert response.status_code == 302, response.text
+        return client
+    return make
+
+
+@pytest.fixture()
+def socket_client(app):
+    """socket_client(http_client) -> a Socket.IO client sharing that client's cookies."""
+    clients = []
+
+    def make(http_client):
+        client = socketio.test_client(app, flask_test_client=http_client)
+        clients.append(client)
+        return client
+    yield make
+    for client in clients:
+        if client.is_connected():
+            client.disconnect()
+
+
+@pytest.fixture()
+def frozen(monkeypatch):
+    """The sessions' and states' clock, frozen at now: frozen.advance(minutes=31)."""
+    clock = FrozenClock(utcnow())
+    monkeypatch.setattr(auth, "utcnow", clock)
+    monkeypatch.setattr(states, "utcnow", clock)
+    return clock
+
+
+@pytest.fixture()
+def wrapup_timers(monkeypatch):
+    """The wrap-up timers asked for, as (user_id, seconds), instead of real timers."""
+    asked = []
+    monkeypatch.setattr(states, "schedule_wrapup_end",
+                        lambda app, user_id, seconds: asked.append((user_id, seconds)))
+    return asked
