@@ -80,3 +80,10 @@ def test_two_agents_each_see_their_own_state_pushed_live_to_their_tabs_and_super
     assert all(name == "karim" for name, _ in states_told(karim_frames)), \
         "an agent heard another agent's state"
     assert all(name == "salma" for name, _ in states_told(salma_frames))
+
+
+def test_a_pause_without_a_reason_is_explained_on_the_page(page, agent):
+    open_console(page, agent.username)
+    choose_state(page, "paused")
+    page.get_by_role("alert").wait_for()
+    assert shown_state(page) == "offline"
