@@ -1,10 +1,12 @@
 """Console fixtures: users of each role, logged-in clients, Socket.IO clients, a frozen clock."""
 import pytest
+from sqlalchemy import select
 
 from console import auth
 from console import states
 from shared.extensions import db
 from shared.extensions import socketio
+from shared.models import Administration
 from shared.models import User
 from shared.models import utcnow
 from shared.types import Role
@@ -19,16 +21,30 @@ PASSWORD = "correct horse 3737"
 
 
 @pytest.fixture()
-def make_user(app_ctx):
-    """make_user("salma", Role.AGENT) -> a saved user with PASSWORD."""
+def make_user(app):
+    """make_user("salma", Role.AGENT) -> a saved user with PASSWORD (detached: requests run
+    in their own app context, as in production, so `g` is not shared between them)."""
     def make(username, role=Role.AGENT, **fields):
-        user = User(username=username, display_name=username.title(), role=role,
-                    languages=[], **fields)
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
+        with app.app_context():
+            user = User(username=username, display_name=username.title(), role=role,
+                        languages=[], **fields)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            db.session.remove()
         return user
     return make
+
+
+@pytest.fixture()
+def officer_admin_id(app):
+    """The id of an administration an officer can belong to."""
+    with app.app_context():
+        admin_id = db.session.scalar(select(Administration.id).limit(1))
+        db.session.remove()
+    return admin_id
 
 
 @pytest.fixture()

@@ -1,0 +1,47 @@
+"""Roles are checked on the server for every console route: officers and admins are refused
+the agent's page and its forms (403), and nobody gets in without a login."""
+import pytest
+
+from shared.types import Role
+
+# Every console route that needs an agent or a supervisor: (method, path, form).
+AGENT_ROUTES = [
+    ("get", "/console/", None),
+    ("post", "/console/state", {"state": "available"}),
+]
+
+
+def test_every_console_route_is_listed_here(app):
+    """A new console route must be added to these tests (or to PUBLIC_ROUTES)."""
+    public = {"/console/login", "/console/language", "/console/logout",
+              "/console/static/<path:filename>"}
+    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
+    assert rules - public == {path for _, path, _ in AGENT_ROUTES}
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN])
+@pytest.mark.parametrize("method, path, form", AGENT_ROUTES)
+def test_other_roles_are_refused(make_user, logged_in, officer_admin_id, role, method, path,
+                                 form):
+    user = make_user("someone", role, administration_id=officer_admin_id)
+    response = getattr(logged_in(user), method)(path, data=form)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
+@pytest.mark.parametrize("method, path, form", AGENT_ROUTES)
+def test_agents_and_supervisors_are_let_in(make_user, logged_in, wrapup_timers, role, method,
+                                           path, form):
+    response = getattr(logged_in(make_user("someone", role)), method)(path, data=form)
+    assert response.status_code in (200, 303)
+
+
+@pytest.mark.parametrize("method, path, form", AGENT_ROUTES)
+def test_nobody_gets_in_without_a_login(client, method, path, form):
+    response = getattr(client, method)(path, data=form)
+    assert response.status_code == (302 if method == "get" else 401)
+
+
+def test_logout_needs_a_login(client):
+    assert client.post("/console/logout").status_code == 401

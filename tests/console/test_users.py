@@ -1,0 +1,32 @@
+"""Users made by the contract's command, and `make run`'s demo users, can log in."""
+from shared import demo
+from shared.extensions import db
+from tests.console.conftest import login
+
+
+def test_the_contracts_command_makes_a_user_who_logs_in(app, client):
+    result = app.test_cli_runner().invoke(args=[
+        "users", "create", "karim", "--role", "supervisor", "--password", "s3cret-3737"])
+    assert result.exit_code == 0, result.output
+    assert login(client, "karim", "s3cret-3737").headers["Location"] == "/console/"
+    assert client.get("/console/").status_code == 200
+
+
+def test_an_officer_needs_an_administration(app):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["users", "create", "o", "--role", "officer",
+                                  "--password", "pw"])
+    assert refused.exit_code != 0 and "--administration" in refused.output
+    made = runner.invoke(args=["users", "create", "o", "--role", "officer", "--password", "pw",
+                               "--administration", "201"])
+    assert made.exit_code == 0, made.output
+
+
+def test_demo_users_log_in(app, client):
+    with app.app_context():
+        lines = demo.load(db.session)
+        db.session.commit()
+        db.session.remove()
+    assert any(demo.DEMO_PASSWORD in line for line in lines)
+    assert login(client, "agent", demo.DEMO_PASSWORD).status_code == 302
+    assert client.get("/console/").status_code == 200
