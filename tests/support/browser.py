@@ -5,8 +5,8 @@ headless: Playwright downloads no browser).
 One browser for the session, a new context (cookies, storage) per page: `page` is one agent,
 `new_page()` opens another (a second agent, or the same agent's second tab with
 `new_page(context=page.context)`). Every page fails its test on a console error or an
-uncaught exception, and leaves a screenshot named after the test under the artifacts folder
-($TEST_ARTIFACTS_DIR, by default tests/artifacts/, git-ignored)."""
+uncaught exception, and leaves a screenshot named after the test in screenshots/ of the
+artifacts folder ($TEST_ARTIFACTS_DIR, by default tests/artifacts/, git-ignored)."""
 import os
 import re
 import shutil
@@ -14,16 +14,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live_server import served_to_browsers
+from tests.support.live_server import LiveServer
+from tests.support.live_server import public_at
 
 ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR")
                      or Path(__file__).resolve().parents[1] / "artifacts")
+SCREENSHOTS_DIR = ARTIFACTS_DIR / "screenshots"  # emptied at each run: no stale pictures
 
 
 @pytest.fixture(scope="session")
-def live(app):
-    with served_to_browsers(app) as server:
+def live_server(app):
+    with LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture()
+def live(app, live_server):
+    """The live server, the app's public address for this test."""
+    with public_at(app, live_server.base_url):
+        yield live_server
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +46,8 @@ def browser():
     except ImportError:
         pytest.fail("the browser tests need the PyPI package `playwright` (make install)",
                     pytrace=False)
+    shutil.rmtree(SCREENSHOTS_DIR, ignore_errors=True)
+    SCREENSHOTS_DIR.mkdir(parents=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, headless=True)
         yield chromium
@@ -96,11 +107,10 @@ def new_page(request, browser, live, page_problems, config):
 
     yield open_page
     name = re.sub(r"[^\w.-]+", "_", request.node.name)
-    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     for number, page in enumerate(pages, start=1):
         suffix = f"-{number}" if len(pages) > 1 else ""
         if not page.is_closed():
-            page.screenshot(path=str(ARTIFACTS_DIR / f"{name}{suffix}.png"), full_page=True)
+            page.screenshot(path=str(SCREENSHOTS_DIR / f"{name}{suffix}.png"), full_page=True)
     for context in contexts:
         context.close()
     assert not problems.errors, "\n".join(problems.errors)

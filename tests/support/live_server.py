@@ -31,16 +31,16 @@ class LiveServer:
 
 
 @contextmanager
-def served_to_browsers(app):
-    """A LiveServer whose address is the app's public one for as long as it serves: links
-    and redirects point at it (PUBLIC_BASE_URL) and Socket.IO accepts its origin (a browser's
-    websocket carries an Origin header, checked against the allowed origins)."""
+def public_at(app, base_url: str):
+    """The app's public address is `base_url` while this lasts: links and redirects point at
+    it (PUBLIC_BASE_URL) and Socket.IO accepts its origin (a browser's websocket carries an
+    Origin header, checked against the allowed origins). Only while: webhook signatures are
+    checked against PUBLIC_BASE_URL, and the other tests sign for the usual one."""
     engineio = app.wsgi_app.engineio_app.eio  # the Socket.IO middleware's Engine.IO server
     saved = app.config["PUBLIC_BASE_URL"], engineio.cors_allowed_origins
-    with LiveServer(app) as live:
-        app.config["PUBLIC_BASE_URL"] = live.base_url
-        engineio.cors_allowed_origins = [live.base_url]
-        try:
-            yield live
-        finally:
-            app.config["PUBLIC_BASE_URL"], engineio.cors_allowed_origins = saved
+    app.config["PUBLIC_BASE_URL"] = base_url
+    engineio.cors_allowed_origins = [base_url]
+    try:
+        yield
+    finally:
+        app.config["PUBLIC_BASE_URL"], engineio.cors_allowed_origins = saved
