@@ -30,6 +30,7 @@ from shared.models import TranscriptSegment
 from shared.models import utcnow
 from tests.conftest import PUBLIC_BASE_URL
 from tests.conftest import TEST_AUTH_TOKEN
+from tests.support.console import logged_in_socket
 from tests.support.live_server import LiveServer
 from tests.support.speech import YES
 from tests.support.speech import install_test_model
@@ -96,8 +97,8 @@ def token(app, call_sid: str) -> str:
 
 
 def listening_console(app, call_sid: str):
-    """A Socket.IO client of this process, in the room of `call_sid`'s transcript."""
-    console = socketio.test_client(app)
+    """A logged-in Socket.IO client of this process, in the room of `call_sid`'s transcript."""
+    console = logged_in_socket(app)
     sid = socketio.server.manager.sid_from_eio_sid(console.eio_sid, "/")
     join_call_room(sid, call_sid)
     return console

@@ -25,6 +25,7 @@ from shared.extensions import socketio
 from shared.models import Call
 from shared.models import TranscriptSegment
 from shared.models import utcnow
+from tests.support.console import logged_in_socket
 from tests.shared.helpers import file_case
 
 
@@ -174,7 +175,7 @@ def call(session):
 
 @pytest.fixture()
 def console(app, call):
-    console = socketio.test_client(app)
+    console = logged_in_socket(app)
     join_call_room(socketio.server.manager.sid_from_eio_sid(console.eio_sid, "/"),
                    call.call_sid)
     return console
@@ -186,7 +187,7 @@ def scripted(*segments: tuple[int, Segment]) -> ScriptedRecognizer:
 
 def test_segments_are_masked_numbered_stored_and_sent_to_the_calls_room(session, call,
                                                                          console, app):
-    elsewhere = socketio.test_client(app)
+    elsewhere = logged_in_socket(app)
     recognizer = scripted(
         (1600, Segment("mon numéro 06 12", final=False)),
         (3200, Segment("mon numéro 06 12 34 56 78", final=True, start=0.5, end=2.9,
