@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.live_server import LiveServer
 from tests.support.live_server import public_at
+from tests.support.live_server import sockets_closed_after
 
 ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR")
                      or Path(__file__).resolve().parents[1] / "artifacts")
@@ -30,8 +31,9 @@ def live_server(app):
 
 @pytest.fixture()
 def live(app, live_server):
-    """The live server, the app's public address for this test."""
-    with public_at(app, live_server.base_url):
+    """The live server, the app's public address for this test; the test's pages are
+    disconnected from it before the next test."""
+    with public_at(app, live_server.base_url), sockets_closed_after(app):
         yield live_server
 
 
