@@ -28,6 +28,7 @@ from shared import models
 from shared.extensions import db
 from shared.extensions import limiter
 from shared.extensions import login_manager
+from shared.extensions import socketio
 from shared.models import User
 from shared.types import Role
 
@@ -100,6 +101,15 @@ def end_sessions(user: User) -> None:
     db.session.commit()
     logout_user()
     session.clear()
+
+
+def disconnect_consoles(user_id: int) -> None:
+    """Close the user's live connections (of this process) after a logout: a console left
+    open elsewhere stops hearing events at once."""
+    from .states import agent_room
+    room = agent_room(user_id)
+    for sid, _eio_sid in list(socketio.server.manager.get_participants("/", room)):
+        socketio.server.disconnect(sid, namespace="/")
 
 
 def authenticate(username: str, password: str) -> User | None:

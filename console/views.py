@@ -12,11 +12,13 @@ from flask_login import current_user
 from flask_login import login_required
 
 from shared.extensions import db
+from shared.types import AgentStatus
 from shared.types import Role
 
 from . import bp
 from . import states
 from .auth import authenticate
+from .auth import disconnect_consoles
 from .auth import count_failed_login
 from .auth import end_sessions
 from .auth import login_locked
@@ -68,8 +70,9 @@ def logout():
     """Log out (a POST with its CSRF token): offline, and every session of the user ends."""
     if LogoutForm().validate_on_submit():
         user = current_user._get_current_object()
-        states.change(db.session, user, states.AgentStatus.OFFLINE)
+        states.change(db.session, user, AgentStatus.OFFLINE)
         end_sessions(user)
+        disconnect_consoles(user.id)
         flash(_("You are logged out."), "info")
     return redirect(url_for("console.login"))
 
@@ -118,5 +121,5 @@ def change_agent_state(state: str, reason: str | None) -> None:
     seconds = app.config["AGENT_WRAPUP_SECONDS"]
     new = states.change(db.session, current_user, state, reason, wrapup_seconds=seconds)
     db.session.commit()
-    if new.state is states.AgentStatus.WRAP_UP:
+    if new.state is AgentStatus.WRAP_UP:
         states.schedule_wrapup_end(app, current_user.id, seconds)

@@ -80,12 +80,17 @@ def test_a_pause_needs_a_known_reason(app, agent, logged_in, socket_client):
     assert _stored(app, agent) == ("offline", None)
 
 
-def test_an_event_after_logout_is_refused(app, agent, logged_in, socket_client):
-    browser = logged_in(agent)
-    socket = socket_client(browser)
-    app.test_client()  # another browser of the same agent logs out: every session ends
-    other = logged_in(agent)
-    other.post("/console/logout")
+def test_logout_closes_the_users_other_consoles(app, agent, logged_in, socket_client):
+    socket = socket_client(logged_in(agent))
+    logged_in(agent).post("/console/logout")  # another browser of the same agent
+    assert not socket.is_connected()
+
+
+def test_an_event_with_an_ended_session_is_refused(app, agent, logged_in, socket_client,
+                                                   monkeypatch):
+    monkeypatch.setattr("console.views.disconnect_consoles", lambda user_id: None)
+    socket = socket_client(logged_in(agent))
+    logged_in(agent).post("/console/logout")  # every session ends, this one stays connected
     socket.get_received()
     assert socket.emit("change_state", {"state": "available"}, callback=True) == {
         "error": "unauthorized"}
