@@ -87,3 +87,23 @@ def test_a_pause_without_a_reason_is_explained_on_the_page(page, agent):
     choose_state(page, "paused")
     page.get_by_role("alert").wait_for()
     assert shown_state(page) == "offline"
+
+
+def test_logging_out_in_one_tab_silences_the_other_and_tells_the_supervisors(
+        new_page, agent, supervisor):
+    salma = new_page()
+    open_console(salma, agent.username)
+    salma_tab = new_page(context=salma.context)
+    open_console(salma_tab, "")
+    nadia = new_page()
+    nadia_frames = open_console(nadia, supervisor.username)
+
+    with salma.expect_navigation():
+        salma.get_by_test_id("logout").click()
+    assert "/console/login" in salma.url
+
+    salma_tab.locator("#live-status").wait_for()  # "live updates lost" shown, no reload
+    assert salma_tab.evaluate("window.notReloaded")
+    wait_for(nadia, lambda: (agent.username, "offline") in states_told(nadia_frames))
+    salma_tab.reload()
+    assert "/console/login" in salma_tab.url
