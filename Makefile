@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app shared.app:create_app
 # python3-venv: the virtualenv (Debian splits it out); espeak-ng + sox: regenerating voice
-# prompts; libsndfile1: reading mu-law WAV (soundfile).
-DEBIAN_PACKAGES := python3-venv espeak-ng sox libsndfile1
+# prompts; libsndfile1: reading mu-law WAV (soundfile); chromium: the browser tests
+# (driven by Playwright with executable_path: Playwright downloads no browser of its own).
+DEBIAN_PACKAGES := python3-venv espeak-ng sox libsndfile1 chromium
 # Development defaults for `make run` (production sets its own, see README): development
 # mode (demo data allowed) unless APP_ENV says otherwise.
 DEV_ENV := TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-auth-token} \

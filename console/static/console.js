@@ -3,9 +3,13 @@
 (function () {
   document.documentElement.classList.add("js");
 
+  // The forms' buttons are named "submit" (WTForms), which hides form.submit: call the
+  // prototype's.
+  function send(form) { HTMLFormElement.prototype.submit.call(form); }
+
   // The language menu submits itself when changed (its button stays for no-JS browsers).
   document.querySelectorAll("[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+    select.addEventListener("change", function () { send(select.form); });
   });
 
   var stateEl = document.getElementById("agent-state");
@@ -52,7 +56,7 @@
       state: form.elements.state.value,
       reason: form.elements.reason.value || null
     }, function (answer) {
-      if (answer && answer.error) { form.submit(); }  // the server explains it on the page
+      if (answer && answer.error) { send(form); }  // the server explains it on the page
     });
   });
 })();

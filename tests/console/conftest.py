@@ -10,6 +10,12 @@ from shared.models import Administration
 from shared.models import User
 from shared.models import utcnow
 from shared.types import Role
+from tests.support.browser import browser  # noqa: F401  (fixtures of the browser tests)
+from tests.support.browser import live  # noqa: F401
+from tests.support.browser import live_server  # noqa: F401
+from tests.support.browser import new_page  # noqa: F401
+from tests.support.browser import page  # noqa: F401
+from tests.support.browser import page_problems  # noqa: F401
 from tests.support.clock import FrozenClock
 
 PASSWORD = "correct horse 3737"
