@@ -33,6 +33,7 @@ from tests.conftest import TEST_AUTH_TOKEN
 from tests.support.console import logged_in_socket
 from tests.support.live_server import LiveServer
 from tests.support.speech import YES
+from tests.support.speech import heard_yes
 from tests.support.speech import install_test_model
 from tests.support.speech import korean_speech
 
@@ -163,7 +164,7 @@ def test_partials_then_the_final_reach_that_calls_room_only_and_the_final_is_sto
     events = transcript_events(console)
     finals = [event for event in events if event["final"]]
     assert [event["final"] for event in events] == [False] * (len(events) - 1) + [True]
-    assert len(events) >= 2 and finals[0]["text"] == YES
+    assert len(events) >= 2 and heard_yes(finals[0]["text"])
     assert all(event["seq"] == 1 and event["call_sid"] == speaking for event in events)
     assert finals[0]["end"] > finals[0]["start"] > 0 and 0 < finals[0]["confidence"] <= 1
     assert transcript_events(other_console) == []
@@ -335,7 +336,8 @@ def assert_a_good_stream_is_transcribed(app, server, pool, open_stream):
     stream.play(speech_yes())
     stream.stop()
     wait_done(pool, transcribed=before + 1)
-    assert [row.text for row in stored(app, sid)] == [YES]
+    [row] = stored(app, sid)
+    assert heard_yes(row.text)
 
 
 def test_a_flood_closes_the_stream(app, server, pool, monkeypatch, caplog, open_stream):

@@ -14,6 +14,7 @@ from ivr.speech.recognizer import Segment
 from ivr.speech.recognizer import VoskRecognizer
 from ivr.speech.recognizer import grammar_json
 from tests.support.speech import YES
+from tests.support.speech import heard_yes
 from tests.support.speech import install_test_model
 from tests.support.speech import korean_speech
 
@@ -76,7 +77,7 @@ def test_a_broken_model_is_reported_and_never_raises(tmp_path, caplog):
 def test_free_speech_is_recognised_partial_then_final(models):
     segments = recognise(VoskRecognizer(models.get("fr")), korean_speech(YES))
     finals = [s for s in segments if s.final]
-    assert [s.text for s in finals] == [YES]
+    assert len(finals) == 1 and heard_yes(finals[0].text)
     assert 0 < finals[0].start < finals[0].end and 0 < finals[0].confidence <= 1
     assert segments.index(finals[0]) > 0 and not segments[0].final  # partials came first
 

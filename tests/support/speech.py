@@ -62,3 +62,10 @@ class FakeModel:
 
     def vosk_model_find_word(self, word: str) -> int:
         return 0
+
+
+def heard_yes(text: str | None) -> bool:
+    """Free-form recognition of espeak's "네" sometimes writes a longer form of the same
+    yes ("네요", "네여"), depending on where the audio was cut into chunks: accept those,
+    nothing else. (Grammar-constrained recognition gives exactly YES.)"""
+    return bool(text) and text.startswith(YES) and len(text) <= len(YES) + 1
