@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from . import jobs
 from . import messages
 from . import twilio_rest
+from .database import will_write
 from .extensions import db
 from .identity import is_mobile
 from .identity import mask
@@ -86,6 +87,7 @@ def send_once(session: Session, event_key: str, phone: str, body: str) -> str:
 
 def _record(session: Session, event_key: str, body: str) -> SmsMessage:
     """The event's row, written (and committed) the first time with the body to send."""
+    will_write(session)  # SQLite: this read is followed by its insert (no stale snapshot)
     record = session.scalar(select(SmsMessage).where(SmsMessage.event_key == event_key))
     if record is not None:
         return record

@@ -218,3 +218,19 @@ def test_job_workers_running_at_once_share_the_jobs(app, session, handlers):
     assert errors == []
     assert sorted(ran) == list(range(30)) and sum(results) == 30
     assert {job.state.value for job in session.scalars(select(Job))} == {"done"}
+
+
+def test_sms_workers_running_at_once_send_each_sms_first_time(app, session, admin,
+                                                              fake_twilio):
+    """Each SMS job reads its case, then records its attempt: on SQLite a worker whose read
+    began before another's commit would otherwise fail its insert ("database is locked")
+    and be retried minutes later."""
+    from shared.sms import schedule_filed_sms
+    for _ in range(24):
+        schedule_filed_sms(session, file_case(session, admin))
+    session.commit()
+    results, errors = run_together(app, 6, lambda _index: jobs.run_pending(app))
+    assert errors == []
+    assert sum(results) == 24 and len(fake_twilio.sent) == 24
+    assert {(job.state.value, job.attempts) for job in session.scalars(select(Job))} \
+        == {("done", 1)}
