@@ -53,3 +53,15 @@ def digits_read(turn, after="case_filed"):
             break
         digits.append(key.removeprefix("digit_"))
     return "".join(digits)
+
+
+def record_name_mid_call(caller) -> str:
+    """The caller files an observation up to their name, recorded and ready at Twilio,
+    while the call goes on (nothing filed yet); returns the recording's SID."""
+    to_main_menu(caller)
+    for keys in ("2", "201", "1", "1"):
+        caller.press(keys)
+    caller.record(3)
+    sid = caller.last_recording_sid
+    caller.recording_ready(sid)
+    return sid

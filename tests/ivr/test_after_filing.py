@@ -10,7 +10,7 @@ from shared.types import JobState
 from tests.ivr.conftest import LANDLINE
 from tests.ivr.helpers import cases
 from tests.ivr.helpers import file_by_phone
-from tests.ivr.helpers import to_main_menu
+from tests.ivr.helpers import record_name_mid_call
 
 
 def jobs(app):
@@ -73,12 +73,7 @@ def test_recordings_are_stored_attached_then_deleted_at_twilio(app, caller, fake
 
 def test_a_recording_of_a_call_hung_up_before_filing_is_deleted_not_kept(
         app, caller, fake_twilio):
-    to_main_menu(caller)
-    for keys in ("2", "201", "1", "1"):
-        caller.press(keys)
-    caller.record(3)
-    sid = caller.last_recording_sid
-    caller.recording_ready(sid)
+    sid = record_name_mid_call(caller)
     run_pending(app)  # the call goes on: the job waits
     assert fake_twilio.deleted_recordings == set()
     caller.hang_up()

@@ -16,7 +16,7 @@ from tests.conftest import TEST_ACCOUNT_SID
 from tests.conftest import TEST_AUTH_TOKEN
 from tests.ivr.helpers import cases
 from tests.ivr.helpers import file_by_phone
-from tests.ivr.helpers import to_main_menu
+from tests.ivr.helpers import record_name_mid_call
 from tests.support.fake_twilio import FakeTwilio
 
 RECORDINGS = f"/2010-04-01/Accounts/{TEST_ACCOUNT_SID}/Recordings/"
@@ -154,12 +154,7 @@ def test_a_recording_already_deleted_at_twilio_is_no_failure(app_ctx, fake_twili
 def name_recorded_mid_call(app, caller) -> tuple[str, Job]:
     """The caller's name is recorded and ready at Twilio while the call goes on: its SID,
     and the job that waits for the call's end to store it."""
-    to_main_menu(caller)
-    for keys in ("2", "201", "1", "1"):
-        caller.press(keys)
-    caller.record(3)
-    sid = caller.last_recording_sid
-    caller.recording_ready(sid)
+    sid = record_name_mid_call(caller)
     jobs.run_pending(app)
     [waiting] = recording_jobs(app)
     return sid, waiting
