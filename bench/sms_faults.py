@@ -23,9 +23,7 @@ done/failed. The exit status is 1 when a citizen got no SMS or more than one.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +50,7 @@ from shared.types import CaseKind  # noqa: E402
 from shared.types import Channel  # noqa: E402
 from shared.types import JobState  # noqa: E402
 from tests.support.fake_twilio import FakeTwilio  # noqa: E402
+from tests.support.job_worker import start_job_worker  # noqa: E402
 
 ACCOUNT_SID, AUTH_TOKEN = "AC" + "0" * 32, "bench-auth-token"
 LEASE_SECONDS = 3
@@ -109,17 +108,6 @@ def drain_in_process(app, deadline: float) -> None:
         time.sleep(0.05)
 
 
-def start_worker(app, fake, instance) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "INSTANCE_PATH": str(instance), "TWILIO_API_BASE": fake.base_url,
-           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "JOB_LEASE_SECONDS": str(LEASE_SECONDS), "JOB_WORKER": "none",
-           "LOG_LEVEL": "CRITICAL"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "shared.app:create_app", "jobs", "work"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def scenario_slow(app, fake, args) -> None:
     # Each citizen's first send (the jobs run one after the other) is answered too late.
     fake.stall_next, fake.stall_seconds = args.citizens, READ_TIMEOUT * 2
@@ -135,7 +123,11 @@ def scenario_down(app, fake, args) -> None:
 def scenario_kill(app, fake, args, instance) -> int:
     """Returns how many workers were killed."""
     fake.stall_next, fake.stall_seconds = 10 ** 6, 0.3  # every answer late, none lost
-    workers = [start_worker(app, fake, instance) for _ in range(args.workers)]
+
+    def start():
+        return start_job_worker(app, fake, instance, LEASE_SECONDS, "CRITICAL")
+
+    workers = [start() for _ in range(args.workers)]
     killed = 0
     try:
         while killed < args.kills and job_states(app).get("pending", 0) + \
@@ -145,7 +137,7 @@ def scenario_kill(app, fake, args, instance) -> int:
             victim.send_signal(signal.SIGKILL)
             victim.wait()
             killed += 1
-            workers.append(start_worker(app, fake, instance))
+            workers.append(start())
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline and set(job_states(app)) - {"done", "failed"}:
             time.sleep(0.2)

@@ -1,10 +1,7 @@
 """kill -9 of a real worker process in the middle of an SMS send (Twilio took the message,
 its answer had not come): another worker runs the job once the lease expires, and the
 citizen still gets one SMS."""
-import os
 import signal
-import subprocess
-import sys
 import time
 
 from sqlalchemy import select
@@ -14,11 +11,10 @@ from shared import sms
 from shared.models import Job
 from shared.models import SmsMessage
 from shared.types import JobState
-from tests.conftest import TEST_ACCOUNT_SID
-from tests.conftest import TEST_AUTH_TOKEN
 from tests.shared.helpers import file_case
 
 LEASE_SECONDS = 3
+from tests.support.job_worker import start_job_worker
 
 
 def wait_for(predicate, timeout=30.0):
@@ -30,17 +26,6 @@ def wait_for(predicate, timeout=30.0):
     return False
 
 
-def start_worker(app, fake, tmp_path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "INSTANCE_PATH": str(tmp_path), "TWILIO_API_BASE": fake.base_url,
-           "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
-           "JOB_LEASE_SECONDS": str(LEASE_SECONDS), "JOB_WORKER": "none",
-           "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "shared.app:create_app", "jobs", "work"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
 def test_a_worker_killed_mid_send_leaves_one_sms_sent_by_the_next(
         app, session, admin, fake_twilio, config, tmp_path):
     config(JOB_LEASE_SECONDS=LEASE_SECONDS)
@@ -48,7 +33,7 @@ def test_a_worker_killed_mid_send_leaves_one_sms_sent_by_the_next(
     sms.schedule_filed_sms(session, case)
     session.commit()
     fake_twilio.stall_next, fake_twilio.stall_seconds = 1, 60  # Twilio takes it, answers late
-    worker = start_worker(app, fake_twilio, tmp_path)
+    worker = start_job_worker(app, fake_twilio, tmp_path, LEASE_SECONDS)
     try:
         assert wait_for(lambda: len(fake_twilio.sent) == 1), "the worker sent nothing"
     finally:
