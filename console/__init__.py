@@ -7,6 +7,7 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
                static_folder="static", static_url_path="/static")
 
 from . import views  # noqa: E402  (registers the routes)
+from . import calls  # noqa: E402,F401  (the page of a held call)
 from . import events  # noqa: E402,F401  (registers the Socket.IO handlers)
 from . import security  # noqa: E402
 

@@ -157,6 +157,10 @@ class Call(db.Model):
     # step that accepts speech is rendered: {"step", "turn", "grammar", "language",
     # "action"}; None when nothing is said to the IVR (any process's listener reads it).
     listening: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The agent who took the call from the queue (a conditional update: one agent only).
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", name="fk_calls_agent_id_users", ondelete="SET NULL"), index=True)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class CallerPreference(db.Model):
