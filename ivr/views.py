@@ -163,6 +163,28 @@ def queue_done():
     return safely(handle)
 
 
+def agent_client(agent_id: int) -> str:
+    """The Twilio Client identity of a console agent (their browser or softphone)."""
+    return f"agent-{agent_id}"
+
+
+@bp.post("/agent/connect")
+@twilio_request_required
+def connect_agent():
+    """Where a claimed call is sent (a live call update from the console, or the end of
+    a read-back that returns the caller to the agent): dial the agent's client; when the
+    agent's leg ends, so does the call."""
+    agent = request.args.get("agent", "")
+    if not (agent.isascii() and agent.isdigit() and len(agent) <= 9 and int(agent) > 0):
+        abort(400, "agent: the id of the agent to connect")
+    agent_id = int(agent)
+    response = VoiceResponse()
+    dial = response.dial(answer_on_bridge=True)
+    dial.client(agent_client(agent_id))
+    response.hangup()
+    return twiml(str(response))
+
+
 @bp.get("/media", websocket=True)
 def media_stream():
     """Twilio's media stream of a call (ivr/media_stream.py). Refused before the upgrade
