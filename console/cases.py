@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shared import access_log
+from shared import legal
 from shared import references
 from shared.cases import CaseService
 from shared.errors import AlreadyRated
@@ -41,6 +42,12 @@ from .views import AGENT_PAGE_ROLES
 def lookup_context() -> dict:
     """The look-up box can be included in any page (what was searched is never echoed)."""
     return {"new_lookup_form": lambda: LookupForm(formdata=None)}
+
+
+@bp.app_template_filter("moroccan_time")
+def moroccan_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC moment as agents read it: Moroccan local time."""
+    return moment.astimezone(legal.TIMEZONE).strftime(pattern) if moment else "—"
 
 
 def _user():
@@ -142,7 +149,7 @@ def _act(reference: str, name: str, form, move):
 def rate_case(reference: str):
     """The caller's rating of the answer, once per answer (as on the IVR)."""
     return _act(reference, "rate", RatingForm(), lambda service, case, form: service.rate(
-        case, form.rating.data, note="rating given to an agent"))
+        case, form.rating.data))
 
 
 @bp.post("/cases/<reference>/reopen")
