@@ -44,6 +44,11 @@ class InformationForm(FlaskForm):
                                 validators=[DataRequired(), Length(max=MAX_INFORMATION_CHARS)])
 
 
+class StartWrapupForm(FlaskForm):
+    """The agent starts the wrap-up by hand (a call's end starts it by itself)."""
+    submit = SubmitField(_l("Start the wrap-up"), id="start-wrapup-submit")
+
+
 class WrapupForm(FlaskForm):
     """How the call ended (required) and the agent's notes."""
     disposition = SelectField(_l("How the call ended"), validators=[DataRequired()])

@@ -16,6 +16,7 @@ AGENT_ROUTES = [
     ("post", "/console/cases/1234567890/reopen", {"reason": "not convinced"}),
     ("post", "/console/cases/1234567890/information", {"information": "more"}),
     ("post", "/console/calls/CA00000000000000000000000000000000/wrapup", {"disposition": "filed"}),
+    ("post", "/console/calls/CA00000000000000000000000000000000/wrapup/start", {}),
 ]
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
@@ -25,7 +26,9 @@ RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<c
          "/console/cases/1234567890/reopen": "/console/cases/<reference>/reopen",
          "/console/cases/1234567890/information": "/console/cases/<reference>/information",
          "/console/calls/CA00000000000000000000000000000000/wrapup":
-         "/console/calls/<call_sid>/wrapup"}
+         "/console/calls/<call_sid>/wrapup",
+         "/console/calls/CA00000000000000000000000000000000/wrapup/start":
+         "/console/calls/<call_sid>/wrapup/start"}
 
 
 def test_every_console_route_is_listed_here(app):

@@ -142,3 +142,34 @@ def test_the_wrapup_needs_its_csrf_token(app, agent, logged_in, config):
 def test_every_disposition_has_a_label_in_every_language(language):
     for code in dispositions.codes():
         assert _catalogue(language).get(f"disposition_{code}"), (language, code)
+
+
+def test_the_agent_starts_the_wrapup_by_hand(app, agent, logged_in, wrapup_timers):
+    sid = held_call(app, agent.id)
+    _set_state(app, agent, AgentStatus.ON_CALL)
+    client = logged_in(agent)
+    assert 'data-testid="start-wrapup"' in client.get(f"/console/calls/{sid}").text
+    response = client.post(f"/console/calls/{sid}/wrapup/start")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/console/calls/{sid}")
+    assert _state(app, agent) is AgentStatus.WRAP_UP
+    assert wrapup_timers == [(agent.id, app.config["AGENT_WRAPUP_SECONDS"])]
+    client.post(f"/console/calls/{sid}/wrapup/start")  # already in wrap-up: no new timer
+    assert len(wrapup_timers) == 1
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
+def test_nobody_else_starts_the_wrapup(app, agent, make_user, logged_in, role):
+    sid = held_call(app, agent.id)
+    other = make_user("karim", role)
+    _set_state(app, other, AgentStatus.ON_CALL)
+    assert logged_in(other).post(f"/console/calls/{sid}/wrapup/start").status_code == 404
+    assert _state(app, other) is AgentStatus.ON_CALL
+
+
+def test_a_wrapped_up_call_is_not_started_again(app, agent, logged_in, wrapup_timers):
+    sid = held_call(app, agent.id)
+    client = logged_in(agent)
+    client.post(f"/console/calls/{sid}/wrapup", data={"disposition": "filed"})
+    assert client.post(f"/console/calls/{sid}/wrapup/start").status_code == 409
+    assert wrapup_timers == []
