@@ -61,8 +61,9 @@ def lookup_case():
     its page; several: a list; the search itself is logged, by a keyed hash."""
     form = LookupForm()
     if not form.validate_on_submit():
-        return _results(error=_("Type a reference, a phone number or a CIN."),
-                        status=400)
+        return _results(error=_("Type a reference, a phone number or a CIN.")
+                        if form.query.errors else
+                        _("Check the form: a field is missing or wrong."), status=400)
     try:
         search = lookup.classify(form.query.data)
     except lookup.InvalidSearch as error:
