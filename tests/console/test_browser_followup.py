@@ -2,9 +2,12 @@
 (a wrong check digit is shown at once, before anything is sent), opens the case, reads its
 status and the administration's reply, records the caller's rating; the same page in Arabic
 reads right to left; the call's wrap-up makes the agent available again."""
+import random
+
 import pytest
 
 from console import states
+from shared import references
 from shared.extensions import db
 from shared.models import User
 from shared.types import AgentStatus
@@ -112,3 +115,30 @@ def test_the_wrapup_waits_for_a_disposition_then_makes_the_agent_available(page,
         button.click()
     page.wait_for_url("**/console/")
     assert page.get_by_test_id("agent-state").get_attribute("data-state") == "available"
+
+
+def test_the_pages_check_digit_agrees_with_the_servers(page, agent):
+    """The JavaScript port of the Verhoeff check against shared/references.py: valid
+    references, a single-digit error and an adjacent transposition of each."""
+    rng = random.Random(3737)
+    typed = []
+    for _ in range(25):
+        reference = references.new_reference()
+        typed.append(reference)
+        position = rng.randrange(1, 10)
+        typed.append(reference[:position] + str((int(reference[position]) + rng.randrange(1, 10))
+                                                % 10) + reference[position + 1:])
+        swap = rng.randrange(0, 9)
+        typed.append(reference[:swap] + reference[swap + 1] + reference[swap]
+                     + reference[swap + 2:])
+    typed = [value for value in typed if not value.startswith("0")]
+    log_in(page, agent.username, PASSWORD)
+    page.wait_for_url("**/console/")
+    refused = page.evaluate("""values => values.map(value => {
+        const box = document.querySelector("[data-testid=lookup]");
+        box.value = value;
+        box.dispatchEvent(new Event("input"));
+        return document.querySelector("[data-testid=lookup-error]").textContent !== "";
+    })""", typed)
+    assert refused == [not references.is_valid(value) for value in typed]
+    assert any(refused) and not all(refused)
