@@ -12,18 +12,22 @@ from sqlalchemy import select
 from shared.extensions import db
 from shared.models import Call
 from shared.models import utcnow
+from shared.types import AgentStatus
 
 from . import bp
 from . import states
 from .auth import role_required
 from .calls import call_page
+from .followup_forms import StartWrapupForm
 from .followup_forms import WrapupForm
 from .views import AGENT_PAGE_ROLES
+from .views import change_agent_state
 
 
 @bp.app_context_processor
 def wrapup_context() -> dict:
-    return {"new_wrapup_form": lambda: WrapupForm(formdata=None)}
+    return {"new_wrapup_form": lambda: WrapupForm(formdata=None),
+            "new_start_wrapup_form": lambda: StartWrapupForm(formdata=None)}
 
 
 def own_call(call_sid: str) -> Call:
@@ -41,6 +45,20 @@ def _refused(call_sid: str, reason: str, status: int):
     response = make_response(call_page(call_sid))
     response.status_code = status
     return response
+
+
+@bp.post("/calls/<call_sid>/wrapup/start")
+@role_required(*AGENT_PAGE_ROLES)
+def start_wrapup(call_sid: str):
+    """The agent starts the call's wrap-up by hand (the call's end usually does it)."""
+    call = own_call(call_sid)
+    if call.wrapped_up_at is not None:
+        return _refused(call_sid, _("This call is already wrapped up."), 409)
+    if not StartWrapupForm().validate_on_submit():
+        return _refused(call_sid, _("Check the form: a field is missing or wrong."), 400)
+    if states.current(db.session, current_user).state is not AgentStatus.WRAP_UP:
+        change_agent_state(AgentStatus.WRAP_UP.value, None)
+    return redirect(url_for("console.call_page", call_sid=call_sid), 303)
 
 
 @bp.post("/calls/<call_sid>/wrapup")

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from flask import current_app
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .models import AccessLogEntry
@@ -16,6 +17,16 @@ CASE_PAGE = "case_page"
 SEARCH_REFERENCE = "search_reference"
 SEARCH_PHONE = "search_phone"
 SEARCH_CIN = "search_cin"
+
+
+class AppendOnly(RuntimeError):
+    """A row of the access log is never changed nor deleted by the application."""
+
+
+@event.listens_for(AccessLogEntry, "before_update")
+@event.listens_for(AccessLogEntry, "before_delete")
+def _refuse_changes(_mapper, _connection, entry: AccessLogEntry) -> None:
+    raise AppendOnly(f"the access log is append-only (row {entry.id})")
 
 
 def keyed_hash(value: str) -> str:
