@@ -84,6 +84,15 @@ def change(session, user: User, new: AgentStatus | str, reason: str | None = Non
     return state
 
 
+def finish_wrapup(session, user: User) -> AgentState:
+    """The agent has wrapped up their call (its disposition saved): available again at once,
+    whether the wrap-up time has run out or not. A paused or offline agent stays so."""
+    state = current(session, user)
+    if state.state in (AgentStatus.WRAP_UP, AgentStatus.ON_CALL):
+        return change(session, user, AgentStatus.AVAILABLE)
+    return state
+
+
 def end_wrapup(session, user_id: int) -> None:
     """If the user's wrap-up has ended, make them available (idempotent; the timer calls it)."""
     state = session.get(AgentState, user_id)

@@ -4,8 +4,9 @@ period. Run daily by `flask ivr purge-recordings`.
 - recordings of cases filed more than RECORDING_RETENTION_DAYS ago: deleted, with their
   transcripts (recordings.py);
 - calls started more than CALL_RETENTION_DAYS ago: anonymised (no number, no answers that
-  identify the caller, no TwiML), so the line's figures (outcomes, timings) stay; their
-  live transcripts (what the caller said) are deleted;
+  identify the caller, no TwiML, no agent's wrap-up notes), so the line's figures
+  (outcomes, dispositions, timings) stay; their live transcripts (what the caller said)
+  are deleted;
 - caller preferences (a number and its language) unused for CALLER_PREFERENCE_RETENTION_DAYS:
   deleted;
 - callback requests made more than CALLBACK_RETENTION_DAYS ago: deleted.
@@ -35,8 +36,9 @@ def anonymise_calls(session: Session, days: int, now: dt.datetime) -> int:
     count = 0
     for call in session.scalars(select(Call).where(
             Call.started_at < cutoff,
-            or_(Call.caller.is_not(None), Call.last_response.is_not(None)))):
-        call.caller = None
+            or_(Call.caller.is_not(None), Call.last_response.is_not(None),
+                Call.wrapup_notes.is_not(None)))):
+        call.caller = call.wrapup_notes = None
         clear_personal_data(call)
         count += 1
     return count

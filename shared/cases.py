@@ -44,6 +44,7 @@ MAX_REFERENCE_ATTEMPTS = 20
 PHONE_CHECK_MAX_FAILURES = 5
 PHONE_CHECK_COOLDOWN = dt.timedelta(hours=24)
 MAX_TRANSCRIPT_CHARS = 20_000  # an agent's correction of a recording's transcript
+MAX_INFORMATION_CHARS = 5_000  # what a citizen adds to a case on a later call
 COMPLETABLE_FIELDS = frozenset({
     "administration", "kind", "subject", "description", "transcript", "citizen_name",
     "citizen_cin", "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
@@ -265,6 +266,18 @@ class CaseService:
         # The trail names the fields, never their values (personal data).
         self._record(case, "complete", case.status, case.status, note,
                      {"fields": sorted(fields)})
+        return case
+
+    def add_information(self, case: Case, text: str) -> Case:
+        """What the citizen adds to the case on a later call (a note in the trail, read by
+        the administration); no status change, at any status."""
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidCase("added information needs some text")
+        if len(text) > MAX_INFORMATION_CHARS:
+            raise InvalidCase(f"added information is at most {MAX_INFORMATION_CHARS} characters")
+        self.lock(case)
+        case.updated_at = self.clock()
+        self._record(case, "add_information", case.status, case.status, text.strip(), {})
         return case
 
     def _validated_fields(self, fields: dict) -> dict:

@@ -161,6 +161,10 @@ class Call(db.Model):
     agent_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", name="fk_calls_agent_id_users", ondelete="SET NULL"), index=True)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The agent's wrap-up of the call: a code of shared/data/dispositions.json and notes.
+    disposition: Mapped[str | None] = mapped_column(String(32))
+    wrapup_notes: Mapped[str | None] = mapped_column(Text)
+    wrapped_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class CallerPreference(db.Model):
@@ -374,3 +378,21 @@ class TranscriptSegment(db.Model):
     end_seconds: Mapped[float | None] = mapped_column(Float)
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccessLogEntry(db.Model):
+    """One look-up of personal data in the console (a case page opened, a search by phone
+    or CIN): who, when, which case or which kind of search. Append-only; a searched phone
+    or CIN is kept only as a keyed hash (shared/access_log.py), never in clear."""
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "users.id", name="fk_access_log_user_id_users", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(128))  # "user:<username>", kept if the user goes
+    kind: Mapped[str] = mapped_column(String(32))  # case_page, search_phone, search_cin, ...
+    case_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "cases.id", name="fk_access_log_case_id_cases", ondelete="SET NULL"), index=True)
+    query_hash: Mapped[str | None] = mapped_column(String(64))
+    matches: Mapped[int | None] = mapped_column(Integer)

@@ -10,9 +10,25 @@ AGENT_ROUTES = [
     ("get", "/console/", None),
     ("post", "/console/state", {"state": "available"}),
     ("get", "/console/calls/CA00000000000000000000000000000000", None),
+    ("post", "/console/lookup", {"query": "0612345678"}),
+    ("get", "/console/cases/1234567890", None),
+    ("post", "/console/cases/1234567890/rate", {"rating": "4"}),
+    ("post", "/console/cases/1234567890/reopen", {"reason": "not convinced"}),
+    ("post", "/console/cases/1234567890/information", {"information": "more"}),
+    ("post", "/console/calls/CA00000000000000000000000000000000/wrapup", {"disposition": "filed"}),
+    ("post", "/console/calls/CA00000000000000000000000000000000/wrapup/start", {}),
 ]
 # The rule of each path above that is not its own rule.
-RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>"}
+# (1234567890 is a valid reference, with its check digit, of no case.)
+RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
+         "/console/cases/1234567890": "/console/cases/<reference>",
+         "/console/cases/1234567890/rate": "/console/cases/<reference>/rate",
+         "/console/cases/1234567890/reopen": "/console/cases/<reference>/reopen",
+         "/console/cases/1234567890/information": "/console/cases/<reference>/information",
+         "/console/calls/CA00000000000000000000000000000000/wrapup":
+         "/console/calls/<call_sid>/wrapup",
+         "/console/calls/CA00000000000000000000000000000000/wrapup/start":
+         "/console/calls/<call_sid>/wrapup/start"}
 
 
 def test_every_console_route_is_listed_here(app):

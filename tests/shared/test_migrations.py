@@ -15,11 +15,11 @@ from shared.extensions import db
 from shared.migrate import alembic_config
 
 # The newest migration: every test below expects the schema there.
-HEAD = "0009_claims"
+HEAD = "0010_followup"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
           "users", "callback_requests", "case_events", "transcript_segments",
-          "agent_states"}
+          "agent_states", "access_log"}
 
 
 def differences(connection):

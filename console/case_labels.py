@@ -1,0 +1,64 @@
+"""What agents read for the domain's codes: statuses, the trail's actions, deadlines."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from shared import legal
+from shared.models import Case
+from shared.states import OPEN_BEFORE_ANSWER
+from shared.types import CaseStatus as S
+
+STATUS_LABELS = {
+    S.RECEIVED: _l("Received"),
+    S.TRANSMITTED: _l("Transmitted"),
+    S.IN_PROGRESS: _l("In progress"),
+    S.ANSWERED: _l("Answered"),
+    S.CLOSED: _l("Closed"),
+    S.REOPENED: _l("Reopened"),
+    S.NOT_COMPETENT: _l("Not competent (redirected)"),
+    S.INADMISSIBLE: _l("Inadmissible"),
+    S.DUPLICATE: _l("Duplicate"),
+}
+ACTION_LABELS = {
+    "file": _l("Filed"),
+    "transmit": _l("Transmitted to the administration"),
+    "start": _l("Work started"),
+    "answer": _l("Answered"),
+    "close": _l("Closed"),
+    "reopen": _l("Reopened"),
+    "rate": _l("Rated"),
+    "complete": _l("Details completed"),
+    "add_information": _l("Information added"),
+    "attach_transcript": _l("Recording transcribed"),
+    "correct_transcript": _l("Transcript corrected"),
+    "clear_transcript": _l("Transcript deleted"),
+    "lock_phone_check": _l("Phone check locked"),
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One legal date of a case and where it stands today."""
+    name: str  # transmit, reply
+    due_on: dt.date
+    running: bool  # False once met (or the case no longer waits for it)
+    days_left: int  # negative: overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.running and self.days_left < 0
+
+
+def deadlines(case: Case, now: dt.datetime) -> list[Deadline]:
+    """The 15-day transmission and the 60-day reply (décret 2-17-265), counted in days from
+    today in Moroccan time; a reopened case runs both again."""
+    today = legal.local_date(now)
+    return [
+        Deadline("transmit", case.transmit_due_on, case.status in (S.RECEIVED, S.REOPENED),
+                 (case.transmit_due_on - today).days),
+        Deadline("reply", case.reply_due_on, case.status in OPEN_BEFORE_ANSWER,
+                 (case.reply_due_on - today).days),
+    ]
