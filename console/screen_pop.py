@@ -94,5 +94,5 @@ def screen_pop(session: Session, call: Call, viewer: User) -> ScreenPop:
 @bp.app_template_global()
 def screen_pop_of(call: Call) -> dict:
     """What console/call/_screen_pop.html shows for the call of the page."""
-    return {"pop": screen_pop(db.session, call, current_user), "kinds": KINDS,
+    return {"screen": screen_pop(db.session, call, current_user), "kinds": KINDS,
             "statuses": STATUSES, "languages": language_names()}
