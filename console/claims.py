@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import jsonify
@@ -89,12 +90,14 @@ def connect_to_agent(call_sid: str, agent_id: int) -> bool:
     return True
 
 
-def answer(status: int, message: str | None = None, url: str | None = None):
-    """The claim's outcome: JSON for the page's script, a redirect for a plain form."""
+def answer(error: str | None, message: str | None = None, url: str | None = None):
+    """The claim's outcome: JSON for the page's script ({"ok", "error", "message", "url"};
+    a refusal is an answer, not a failed request), a redirect for a plain form (the
+    message then shown on the agent's page)."""
     wants_json = request.accept_mimetypes.best_match(
         ["text/html", "application/json"]) == "application/json"
     if wants_json:
-        return jsonify({"ok": url is not None, "message": message, "url": url}), status
+        return jsonify({"ok": error is None, "error": error, "message": message, "url": url})
     if message:
         flash(message, "error")
     return redirect(url or url_for("console.agent"), 303)
@@ -105,14 +108,14 @@ def answer(status: int, message: str | None = None, url: str | None = None):
 def claim_call(call_sid: str):
     """Take a waiting call; on success the agent is on the call and goes to its page."""
     if not ClaimForm().validate_on_submit():
-        return answer(400, _("The page has expired: reload it and try again."))
+        abort(400, "the claim form's CSRF token is missing or expired")  # CSRFProtect first
     agent_id = current_user.id
     if holds_a_call(db.session, agent_id):
         db.session.rollback()
-        return answer(409, _("You already hold a call: finish it first."))
+        return answer("busy", _("You already hold a call: finish it first."))
     if not take(db.session, call_sid, agent_id):
         db.session.rollback()
-        return answer(409, _("This call has already been taken, or the caller has left."))
+        return answer("taken", _("This call has already been taken, or the caller has left."))
     before = states.current(db.session, current_user)
     was, reason = before.state, before.reason
     # On the call from now: a hang-up during Twilio's update then finds the agent on it.
@@ -122,10 +125,10 @@ def claim_call(call_sid: str):
         release(db.session, call_sid, agent_id)
         states.change(db.session, current_user, was, reason)
         db.session.commit()
-        return answer(502, _("The call could not be put through to you: it is back in the "
-                             "queue. Try again in a moment."))
+        return answer("not_connected", _("The call could not be put through to you: it is "
+                                         "back in the queue. Try again in a moment."))
     log.info("call %s taken by agent %s", call_sid, agent_id)
-    return answer(200, url=url_for("console.call_page", call_sid=call_sid))
+    return answer(None, url=url_for("console.call_page", call_sid=call_sid))
 
 
 @call_queue.claimed_call_ended.connect

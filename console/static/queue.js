@@ -114,7 +114,7 @@
           if (body.url) { window.location.assign(body.url); return; }
           tell(body.message);
           button.disabled = false;
-          if (response.status === 409) { remove(form.closest("li").dataset.callSid); }
+          if (body.error === "taken") { remove(form.closest("li").dataset.callSid); }
         });
       })
       .catch(function () { button.disabled = false; HTMLFormElement.prototype.submit.call(form); });

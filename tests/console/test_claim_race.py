@@ -28,7 +28,7 @@ def test_two_agents_at_once_never_both_hold_a_call(app, fake_twilio, claimers):
             start.wait()
             response = browser.post(f"/console/calls/{caller.call_sid}/claim", data={},
                                     headers={"Accept": "application/json"})
-            statuses[user.id] = response.status_code
+            statuses[user.id] = response.get_json()["error"]
 
         threads = [threading.Thread(target=take, args=claimer) for claimer in claimers]
         for thread in threads:
@@ -36,8 +36,8 @@ def test_two_agents_at_once_never_both_hold_a_call(app, fake_twilio, claimers):
         for thread in threads:
             thread.join(30)
 
-        assert sorted(statuses.values()) == [200, 409], statuses
-        winner = next(user_id for user_id, status in statuses.items() if status == 200)
+        assert sorted(statuses.values(), key=str) == [None, "taken"], statuses
+        winner = next(user_id for user_id, error in statuses.items() if error is None)
         assert stored_call(app, caller.call_sid).agent_id == winner
         updates = [u for u in fake_twilio.call_updates if u["sid"] == caller.call_sid]
         assert len(updates) == 1
