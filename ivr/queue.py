@@ -68,7 +68,8 @@ def enqueue(response: VoiceResponse, call: Call) -> None:
                      method="POST", wait_url=public_endpoint("ivr.queue_wait"),
                      wait_url_method="POST")
     call.outcome = "agent"
-    remember(call, queued_at=utcnow().isoformat())
+    # Back in the queue after a claim that failed: the caller keeps their place.
+    remember(call, queued_at=call.answers.get("queued_at") or utcnow().isoformat())
     call_queue.announce_waiting(db.session, call)  # to the consoles, once this commits
 
 

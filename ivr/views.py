@@ -190,7 +190,21 @@ def connect_agent():
     agent = request.args.get("agent", "")
     if not (agent.isascii() and agent.isdigit() and len(agent) <= 9 and int(agent) > 0):
         abort(400, "agent: the id of the agent to connect")
-    return twiml(dial_agent(int(agent)))
+    agent_id = int(agent)
+
+    def handle():
+        sid = call_sid(request.form)
+        call = load_call(sid) if sid else None
+        if call is not None and call.ended_at is None and call.step == "agent" \
+                and call.agent_id is None:
+            # The claim was released (Twilio answered it too late) and the call waits
+            # again on the consoles: back in the queue, not to an agent who let it go.
+            response = VoiceResponse()
+            queue.enqueue(response, call)
+            db.session.commit()
+            return twiml(str(response))
+        return twiml(dial_agent(agent_id))
+    return safely(handle)
 
 
 def dial_agent(agent_id: int) -> str:

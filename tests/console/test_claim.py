@@ -125,6 +125,7 @@ def test_when_twilio_fails_the_claim_is_released_and_the_agent_told(
     else:
         fake_twilio.stall_next, fake_twilio.stall_seconds = 1, 3
     caller = queue_at_once(new_caller(app))
+    queued_at = stored_call(app, caller.call_sid).answers["queued_at"]
     other = socket_client(logged_in(karim))
     other.get_received()
 
@@ -140,6 +141,14 @@ def test_when_twilio_fails_the_claim_is_released_and_the_agent_told(
     assert [e["args"][0]["call_sid"] for e in received if e["name"] == WAITING] == [
         caller.call_sid]
     assert state_of(app, salma) == "available"
+    if failure == "stall":  # Twilio did move the call, too late: it goes back to the queue
+        [update] = fake_twilio.call_updates
+        turn = caller.post(update["form"]["Url"])
+        assert turn.find("Enqueue") is not None and turn.find("Dial") is None, turn.xml
+        assert [e["args"][0]["call_sid"] for e in other.get_received()
+                if e["name"] == WAITING] == [caller.call_sid]
+        call = stored_call(app, caller.call_sid)
+        assert call.answers["queued_at"] == queued_at  # the caller keeps their place
     # Waiting again: another agent can take it.
     fake_twilio.stall_next = 0
     assert claim(logged_in(karim), caller.call_sid).get_json()["ok"]
