@@ -30,13 +30,13 @@ from shared.models import User
 from shared.models import utcnow
 from shared.notify import queue_event
 from shared.types import AgentStatus
-from shared.types import Role
 from shared.urls import public_endpoint
 
 from . import bp
 from . import states
 from .auth import role_required
 from .forms import ClaimForm
+from .queue import CLAIM_ROLES
 
 log = logging.getLogger(__name__)
 HELD_CALL_ENDED = "held_call_ended"  # to the agent's room: the caller has hung up
@@ -104,7 +104,7 @@ def answer(error: str | None, message: str | None = None, url: str | None = None
 
 
 @bp.post("/calls/<call_sid>/claim")
-@role_required(Role.AGENT)
+@role_required(*CLAIM_ROLES)
 def claim_call(call_sid: str):
     """Take a waiting call; on success the agent is on the call and goes to its page."""
     if not ClaimForm().validate_on_submit():

@@ -26,8 +26,10 @@ from shared.models import CallbackRequest
 from shared.models import Case
 from shared.models import utcnow
 from shared.types import CaseStatus
+from shared.types import Role
 
 from . import bp
+from .auth import has_role
 from .auth import role_required
 from .forms import ClaimForm
 from .labels import KINDS
@@ -37,6 +39,8 @@ from .views import AGENT_PAGE_ROLES
 log = logging.getLogger(__name__)
 # How many callbacks and voicemails the page lists at once (oldest first).
 LIST_LIMIT = 100
+# Who takes calls (a supervisor watches the queue).
+CLAIM_ROLES = (Role.AGENT,)
 FINAL = (CaseStatus.CLOSED, CaseStatus.NOT_COMPETENT, CaseStatus.INADMISSIBLE,
          CaseStatus.DUPLICATE)
 
@@ -135,7 +139,8 @@ def queue_page() -> dict:
     waiting = [dict(item, waited=waited_seconds(item, now)) for item in waiting_calls(db.session)]
     return {"waiting": waiting, "callbacks": callbacks_to_handle(db.session),
             "voicemails": voicemails_to_handle(db.session), "now": now,
-            "kinds": KINDS, "languages": language_names(), "claim_form": ClaimForm()}
+            "kinds": KINDS, "languages": language_names(), "claim_form": ClaimForm(),
+            "may_claim": has_role(*CLAIM_ROLES)}
 
 
 @bp.app_template_filter()

@@ -34,12 +34,16 @@
     var li = template.content.firstElementChild.cloneNode(true);
     li.dataset.callSid = item.call_sid;
     li.dataset.queuedAt = item.queued_at;
-    var form = li.querySelector("form");
-    form.action = form.getAttribute("action").replace("CALL_SID", encodeURIComponent(item.call_sid));
+    var form = li.querySelector("form");  // none for a supervisor
+    if (form) {
+      form.action = form.getAttribute("action").replace("CALL_SID", encodeURIComponent(item.call_sid));
+    }
     field(li, "language").textContent = languages[item.language] || item.language || "—";
     field(li, "kind").textContent = kinds[item.kind] || "—";
     var names = item.administration ? item.administration.names : null;
-    field(li, "administration").textContent = names ? (names[lang] || names.fr) : "—";
+    // A name in the page's language, else Arabic for Darija, else French (as the server).
+    field(li, "administration").textContent = names ?
+      (names[lang] || (lang === "ary" && names.ar) || names.fr) : "—";
     field(li, "phone").textContent = item.phone || "";
     return li;
   }

@@ -11,6 +11,7 @@ from shared.types import Role
 from tests.console.calls import new_caller
 from tests.console.calls import queue_after_choosing
 from tests.console.test_browser_states import open_console
+from tests.support.browser import SCREENSHOTS_DIR
 from tests.support.browser import wait_for
 
 pytestmark = pytest.mark.slow
@@ -46,6 +47,7 @@ def test_two_agents_see_a_caller_queue_one_takes_it_the_other_sees_it_go(
     wait_for(karim, lambda: item.locator("[data-field=waited]").inner_text() != first_wait,
              seconds=3)  # the waiting time ticks in the page
 
+    karim.screenshot(path=str(SCREENSHOTS_DIR / "queue-caller-waiting.png"), full_page=True)
     with salma.expect_navigation():
         queue_item(salma, caller.call_sid).get_by_test_id("claim").click()
 
@@ -59,6 +61,7 @@ def test_two_agents_see_a_caller_queue_one_takes_it_the_other_sees_it_go(
     assert pop.get_by_test_id("caller-administration").get_attribute("data-code") == "201"
     assert pop.get_by_test_id("caller-phone").inner_text().endswith("5678")
 
+    salma.screenshot(path=str(SCREENSHOTS_DIR / "call-screen-pop.png"), full_page=True)
     caller.hang_up()  # the caller's end reaches the agent's page
     salma.get_by_test_id("call-ended").wait_for(state="visible", timeout=2000)
 

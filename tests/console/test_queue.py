@@ -101,3 +101,10 @@ def test_callback_requests_to_handle_are_listed_masked(app, make_user, logged_in
     page = logged_in(make_user("salma", Role.AGENT)).get("/console/").text
     assert 'data-testid="callback-item"' in page
     assert MOBILE not in page and "***78" in page
+
+
+def test_a_supervisor_watches_the_queue_without_a_claim_button(app, supervisor, logged_in):
+    caller = queue_at_once(new_caller(app))
+    page = logged_in(supervisor).get("/console/").text
+    assert f'data-call-sid="{caller.call_sid}"' in page
+    assert 'data-testid="claim"' not in page
