@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
 
+from ivr.recordings import MAX_CALL_DURATION
 from shared import call_queue
 from shared import twilio_rest
 from shared.database import will_write
@@ -72,8 +73,11 @@ def release(session: Session, call_sid: str, agent_id: int) -> None:
 
 
 def holds_a_call(session: Session, agent_id: int) -> bool:
+    """The agent holds a call not ended yet (one whose status callback was lost ends
+    with Twilio's longest call)."""
     return session.scalar(select(Call.id).where(
-        Call.agent_id == agent_id, Call.ended_at.is_(None)).limit(1)) is not None
+        Call.agent_id == agent_id, Call.ended_at.is_(None),
+        Call.started_at > utcnow() - MAX_CALL_DURATION).limit(1)) is not None
 
 
 def connect_to_agent(call_sid: str, agent_id: int) -> bool:

@@ -1,16 +1,19 @@
 """Claiming a waiting call: one agent holds it (a conditional update), Twilio's live call
 update sends the caller to that agent's client, the others' consoles drop it; if Twilio
 fails or stalls the claim is released, the call shows again and the agent is told."""
+import datetime as dt
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from console import states
 from shared.call_queue import GONE
 from shared.call_queue import WAITING
 from shared.extensions import db
 from shared.models import AgentState
+from shared.models import Call
 from shared.models import User
 from shared.types import AgentStatus
 from shared.types import Role
@@ -175,3 +178,16 @@ def test_the_queue_action_of_a_claimed_call_sends_it_to_the_agent(app, fake_twil
     assert turn.find("Dial/Client").text == f"agent-{agents[0].id}"
     call = stored_call(app, caller.call_sid)
     assert (call.step, call.outcome) == ("agent", "agent")
+
+
+def test_a_held_call_whose_end_was_never_told_stops_counting_after_twilios_longest_call(
+        app, fake_twilio, agents, logged_in):
+    browser = logged_in(agents[0])
+    first, second = (queue_at_once(new_caller(app, number)) for number in
+                     ("+212612345678", "+212661234567"))
+    assert claim(browser, first.call_sid).get_json()["ok"]
+    with app.app_context():
+        call = db.session.scalar(select(Call).where(Call.call_sid == first.call_sid))
+        call.started_at -= dt.timedelta(hours=4, minutes=1)  # its status callback was lost
+        db.session.commit()
+    assert claim(browser, second.call_sid).get_json()["ok"]
