@@ -8,6 +8,9 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 from . import views  # noqa: E402  (registers the routes)
 from . import calls  # noqa: E402,F401  (the page of a held call)
+from . import queue  # noqa: E402,F401  (what waits for an agent)
+from . import claims  # noqa: E402,F401  (taking a waiting call)
+from . import screen_pop  # noqa: E402,F401  (the held call's screen pop)
 from . import events  # noqa: E402,F401  (registers the Socket.IO handlers)
 from . import cases  # noqa: E402,F401  (follow-up calls: look-up, case pages)
 from . import wrapup  # noqa: E402,F401  (the wrap-up of a call)

@@ -6,6 +6,7 @@ from flask_socketio import ConnectionRefusedError
 from flask_socketio import emit
 from flask_socketio import join_room
 
+from shared.call_queue import QUEUE_ROOM
 from shared.extensions import db
 from shared.extensions import socketio
 from shared.types import AgentStatus
@@ -24,6 +25,7 @@ def connect(auth=None):
     if not has_role(*AGENT_PAGE_ROLES):
         raise ConnectionRefusedError("unauthorized")
     join_room(states.agent_room(current_user.id))
+    join_room(QUEUE_ROOM)  # the waiting callers (shared/call_queue.py)
     if current_user.role is Role.SUPERVISOR:
         join_room(states.SUPERVISORS_ROOM)
     state = states.current(db.session, current_user)

@@ -49,3 +49,8 @@ class LanguageForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.language.choices = [SelectChoice(language.code, language.name)
                                  for language in load_languages()]
+
+
+class ClaimForm(FlaskForm):
+    """Taking a waiting call: only its CSRF token (the call is in the URL)."""
+    submit = SubmitField(_l("Take the call"))

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
+from shared import call_queue
 from shared import hours
 from shared.extensions import db
 from shared.models import Call
@@ -67,7 +68,9 @@ def enqueue(response: VoiceResponse, call: Call) -> None:
                      method="POST", wait_url=public_endpoint("ivr.queue_wait"),
                      wait_url_method="POST")
     call.outcome = "agent"
-    remember(call, queued_at=utcnow().isoformat())
+    # Back in the queue after a claim that failed: the caller keeps their place.
+    remember(call, queued_at=call.answers.get("queued_at") or utcnow().isoformat())
+    call_queue.announce_waiting(db.session, call)  # to the consoles, once this commits
 
 
 def while_waiting(voice: Voice, waited: int, position: int) -> str:
@@ -86,6 +89,7 @@ def while_waiting(voice: Voice, waited: int, position: int) -> str:
 def left_queue(call: Call, result: str) -> bool:
     """Record why the caller left the queue; True when the call ends there (bridged to an
     agent, or hung up waiting), False when it goes on to voicemail or callback."""
+    call_queue.announce_gone(db.session, call.call_sid, "left")
     if result in ENDED:
         if result == "hangup":  # the caller gave up waiting: the line's key figure
             call.outcome = "abandoned_in_queue"

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
+from shared import call_queue
 from shared.extensions import db
 from shared.models import Call
 
@@ -113,9 +114,19 @@ def call_status():
         if call is not None and close_call(call, (request.form.get("CallStatus") or "")[:24],
                                            duration):
             wake_fetches(db.session, call)
+            tell_consoles_it_ended(call)
             db.session.commit()
         return empty()
     return safely(handle)
+
+
+def tell_consoles_it_ended(call: Call) -> None:
+    """A waiting caller hung up: off the consoles' queue. A call an agent took: its agent
+    goes to wrap-up (the console's receiver of the signal)."""
+    if call.agent_id is not None:
+        call_queue.claimed_call_ended.send(call, session=db.session)
+    elif call.step == "agent":
+        call_queue.announce_gone(db.session, call.call_sid, "ended")
 
 
 @bp.post("/recording")
@@ -156,6 +167,8 @@ def queue_done():
         call = load_call(sid) if sid else None
         if call is None:
             return twiml(technical_problem(voice_for(None)))
+        if call.agent_id is not None:  # an agent's claim moved the call out of the queue
+            return twiml(dial_agent(call.agent_id))
         if queue.left_queue(call, request.form.get("QueueResult", "")):
             db.session.commit()
             return twiml(hangup())
@@ -178,11 +191,29 @@ def connect_agent():
     if not (agent.isascii() and agent.isdigit() and len(agent) <= 9 and int(agent) > 0):
         abort(400, "agent: the id of the agent to connect")
     agent_id = int(agent)
+
+    def handle():
+        sid = call_sid(request.form)
+        call = load_call(sid) if sid else None
+        if call is not None and call.ended_at is None and call.step == "agent" \
+                and call.agent_id is None:
+            # The claim was released (Twilio answered it too late) and the call waits
+            # again on the consoles: back in the queue, not to an agent who let it go.
+            response = VoiceResponse()
+            queue.enqueue(response, call)
+            db.session.commit()
+            return twiml(str(response))
+        return twiml(dial_agent(agent_id))
+    return safely(handle)
+
+
+def dial_agent(agent_id: int) -> str:
+    """Dial the agent's client; when the agent's leg ends, so does the call."""
     response = VoiceResponse()
     dial = response.dial(answer_on_bridge=True)
     dial.client(agent_client(agent_id))
     response.hangup()
-    return twiml(str(response))
+    return str(response)
 
 
 @bp.get("/media", websocket=True)

@@ -180,6 +180,10 @@ def _console_settings(environ, production: bool) -> dict:
         "CONSOLE_LOGIN_LIMIT_ADDRESS": _limit(environ, "CONSOLE_LOGIN_LIMIT_ADDRESS",
                                               "30 per 15 minutes"),
         "AGENT_WRAPUP_SECONDS": max(0, _int(environ, "AGENT_WRAPUP_SECONDS", 30)),
+        # Claiming a call waits this long at most for Twilio's live call update.
+        "CLAIM_TWILIO_TIMEOUT_SECONDS": max(1, _int(environ, "CLAIM_TWILIO_TIMEOUT_SECONDS", 5)),
+        # The screen pop's likely duplicates: same caller and administration, this recent.
+        "DUPLICATE_WINDOW_DAYS": max(1, _int(environ, "DUPLICATE_WINDOW_DAYS", 30)),
         # The browser sends the session cookie over HTTPS only in production (development
         # serves plain http://localhost); never to scripts; not on cross-site posts.
         "SESSION_COOKIE_SECURE": production,

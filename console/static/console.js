@@ -34,6 +34,7 @@
   }
 
   var socket = io({ transports: ["websocket", "polling"] });
+  window.consoleSocket = socket;  // the page's other scripts listen on it (queue.js)
   socket.on("connect", function () { liveEl.hidden = true; });
   socket.on("disconnect", function () {
     liveEl.textContent = liveEl.dataset.offline;

@@ -17,6 +17,12 @@ AGENT_ROUTES = [
     ("post", "/console/cases/1234567890/information", {"information": "more"}),
     ("post", "/console/calls/CA00000000000000000000000000000000/wrapup", {"disposition": "filed"}),
     ("post", "/console/calls/CA00000000000000000000000000000000/wrapup/start", {}),
+    ("get", "/console/queue", None),
+    ("get", "/console/voicemails/0000000000/recording", None),
+]
+# Routes for agents alone: a supervisor watches the calls, does not take them.
+AGENT_ONLY_ROUTES = [
+    ("post", "/console/calls/CA00000000000000000000000000000000/claim", {}),
 ]
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
@@ -28,7 +34,10 @@ RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<c
          "/console/calls/CA00000000000000000000000000000000/wrapup":
          "/console/calls/<call_sid>/wrapup",
          "/console/calls/CA00000000000000000000000000000000/wrapup/start":
-         "/console/calls/<call_sid>/wrapup/start"}
+         "/console/calls/<call_sid>/wrapup/start",
+         "/console/voicemails/0000000000/recording": "/console/voicemails/<reference>/recording",
+         "/console/calls/CA00000000000000000000000000000000/claim":
+             "/console/calls/<call_sid>/claim"}
 
 
 def test_every_console_route_is_listed_here(app):
@@ -36,11 +45,12 @@ def test_every_console_route_is_listed_here(app):
     public = {"/console/login", "/console/language", "/console/logout",
               "/console/static/<path:filename>"}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
-    assert rules - public == {RULES.get(path, path) for _, path, _ in AGENT_ROUTES}
+    assert rules - public == {RULES.get(path, path)
+                              for _, path, _ in AGENT_ROUTES + AGENT_ONLY_ROUTES}
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN])
-@pytest.mark.parametrize("method, path, form", AGENT_ROUTES)
+@pytest.mark.parametrize("method, path, form", AGENT_ROUTES + AGENT_ONLY_ROUTES)
 def test_other_roles_are_refused(make_user, logged_in, officer_admin_id, role, method, path,
                                  form):
     user = make_user("someone", role, administration_id=officer_admin_id)
@@ -57,7 +67,19 @@ def test_agents_and_supervisors_are_let_in(make_user, logged_in, wrapup_timers, 
     assert response.status_code in ((404,) if path in RULES else (200, 303))
 
 
-@pytest.mark.parametrize("method, path, form", AGENT_ROUTES)
+@pytest.mark.parametrize("method, path, form", AGENT_ONLY_ROUTES)
+def test_supervisors_are_refused_what_only_agents_do(make_user, logged_in, method, path, form):
+    response = getattr(logged_in(make_user("boss", Role.SUPERVISOR)), method)(path, data=form)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("method, path, form", AGENT_ONLY_ROUTES)
+def test_agents_are_let_in_what_only_agents_do(make_user, logged_in, method, path, form):
+    response = getattr(logged_in(make_user("someone", Role.AGENT)), method)(path, data=form)
+    assert response.status_code == 303  # no such call: told so on the agent's page
+
+
+@pytest.mark.parametrize("method, path, form", AGENT_ROUTES + AGENT_ONLY_ROUTES)
 def test_nobody_gets_in_without_a_login(client, method, path, form):
     response = getattr(client, method)(path, data=form)
     assert response.status_code == (302 if method == "get" else 401)

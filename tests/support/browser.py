@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.extensions import socketio
 from tests.support.live_server import LiveServer
 from tests.support.live_server import public_at
 from tests.support.live_server import sockets_closed_after
@@ -33,8 +34,16 @@ def live_server(app):
 def live(app, live_server):
     """The live server, the app's public address for this test; the test's pages are
     disconnected from it before the next test."""
+    real_sockets_heard(socketio.server)
     with public_at(app, live_server.base_url), sockets_closed_after(app):
         yield live_server
+
+
+def real_sockets_heard(server) -> None:
+    """Undo what a Socket.IO test client of an earlier test did to the server: it replaces
+    the server's packet senders with its own, which drop every packet for a real socket."""
+    for name in ("_send_packet", "_send_eio_packet"):
+        server.__dict__.pop(name, None)
 
 
 @pytest.fixture(scope="session")

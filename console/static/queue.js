@@ -1,0 +1,129 @@
+// The agent page's queue: waiting callers added and removed live (Socket.IO events
+// queue_item_added / queue_item_removed), their waiting time ticking here, and the claim
+// form sent without leaving the page (it works without this script too).
+"use strict";
+(function () {
+  var list = document.getElementById("queue-items");
+  var socket = window.consoleSocket;
+  if (!list || !socket) { return; }
+  var empty = document.getElementById("queue-empty");
+  var message = document.getElementById("queue-message");
+  var template = document.getElementById("queue-item-template");
+  var lang = list.dataset.lang;
+  // The server's clock minus this browser's: waiting times count from the server's.
+  var skew = Date.parse(list.dataset.now) - Date.now();
+  var kinds = {}, languages = {};
+  document.querySelectorAll("#queue-labels [data-kind]").forEach(function (li) {
+    kinds[li.dataset.kind] = li.textContent;
+  });
+  document.querySelectorAll("#queue-labels [data-language]").forEach(function (li) {
+    languages[li.dataset.language] = li.textContent;
+  });
+
+  function itemOf(sid) {
+    return Array.prototype.find.call(list.children, function (li) {
+      return li.dataset.callSid === sid;
+    });
+  }
+
+  function showEmpty() { empty.hidden = list.children.length > 0; }
+
+  function field(li, name) { return li.querySelector("[data-field=" + name + "]"); }
+
+  function build(item) {
+    var li = template.content.firstElementChild.cloneNode(true);
+    li.dataset.callSid = item.call_sid;
+    li.dataset.queuedAt = item.queued_at;
+    var form = li.querySelector("form");  // none for a supervisor
+    if (form) {
+      form.action = form.getAttribute("action").replace("CALL_SID", encodeURIComponent(item.call_sid));
+    }
+    field(li, "language").textContent = languages[item.language] || item.language || "—";
+    field(li, "kind").textContent = kinds[item.kind] || "—";
+    var names = item.administration ? item.administration.names : null;
+    // A name in the page's language, else Arabic for Darija, else French (as the server).
+    field(li, "administration").textContent = names ?
+      (names[lang] || (lang === "ary" && names.ar) || names.fr) : "—";
+    field(li, "phone").textContent = item.phone || "";
+    return li;
+  }
+
+  function add(item) {
+    if (itemOf(item.call_sid)) { return; }
+    var li = build(item);
+    // Longest waiting first.
+    var after = Array.prototype.find.call(list.children, function (other) {
+      return other.dataset.queuedAt > item.queued_at;
+    });
+    list.insertBefore(li, after || null);
+    tick();
+    showEmpty();
+  }
+
+  function remove(sid) {
+    var li = itemOf(sid);
+    if (li) { li.remove(); }
+    showEmpty();
+  }
+
+  function tick() {
+    var now = Date.now() + skew;
+    list.querySelectorAll("[data-testid=queue-item]").forEach(function (li) {
+      var seconds = Math.max(0, Math.floor((now - Date.parse(li.dataset.queuedAt)) / 1000));
+      var rest = seconds % 60;
+      field(li, "waited").textContent = Math.floor(seconds / 60) + ":" + (rest < 10 ? "0" : "") + rest;
+    });
+  }
+
+  function tell(text) {
+    message.textContent = text || "";
+    message.hidden = !text;
+  }
+
+  // What was missed while the socket was down: the list as it stands now.
+  function resync() {
+    fetch(list.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        skew = Date.parse(body.now) - Date.now();
+        var current = {};
+        body.items.forEach(function (item) { current[item.call_sid] = true; add(item); });
+        Array.prototype.slice.call(list.children).forEach(function (li) {
+          if (!current[li.dataset.callSid]) { li.remove(); }
+        });
+        showEmpty();
+      })
+      .catch(function () { /* the next reconnect tries again */ });
+  }
+
+  var connectedOnce = false;
+  socket.on("connect", function () {
+    if (connectedOnce) { resync(); }
+    connectedOnce = true;
+  });
+  socket.on("queue_item_added", add);
+  socket.on("queue_item_removed", function (event) { remove(event.call_sid); });
+
+  list.addEventListener("submit", function (event) {
+    var form = event.target;
+    event.preventDefault();
+    var button = form.querySelector("button");
+    button.disabled = true;
+    tell("");
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                         headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (body.url) { window.location.assign(body.url); return; }
+          tell(body.message);
+          button.disabled = false;
+          if (body.error === "taken") { remove(form.closest("li").dataset.callSid); }
+        });
+      })
+      .catch(function () { button.disabled = false; HTMLFormElement.prototype.submit.call(form); });
+  });
+
+  tick();
+  window.setInterval(tick, 1000);
+})();
