@@ -1,5 +1,6 @@
 """Socket.IO: only a logged-in agent or supervisor may connect; each joins their own room
 (`agent:<id>`), supervisors also `supervisors`; agents change their state with `change_state`."""
+from flask import current_app
 from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
@@ -9,6 +10,7 @@ from flask_socketio import join_room
 from shared.call_queue import QUEUE_ROOM
 from shared.extensions import db
 from shared.extensions import socketio
+from shared.models import User
 from shared.types import AgentStatus
 from shared.types import Role
 
@@ -35,14 +37,35 @@ def connect(auth=None):
 
 @socketio.on("disconnect")
 def disconnect(reason=None):
-    """The agent's last console closed: offline (another open tab keeps the state)."""
+    """The agent's last console closed: offline, unless another page of theirs connects
+    within CONSOLE_DISCONNECT_GRACE_SECONDS (a reload, the agent page giving way to the
+    call's page: an agent on a call must not turn offline on the way)."""
     if not current_user.is_authenticated:
         return
-    room = states.agent_room(current_user.id)
-    others = [sid for sid, _ in socketio.server.manager.get_participants("/", room)
-              if sid != request.sid]
-    if not others:
-        states.change(db.session, current_user, AgentStatus.OFFLINE)
+    app = current_app._get_current_object()
+    user_id, closing = current_user.id, request.sid
+    grace = app.config["CONSOLE_DISCONNECT_GRACE_SECONDS"]
+    if grace == 0:
+        offline_unless_connected(user_id, closing)
+        return
+
+    def later():
+        socketio.sleep(grace)
+        with app.app_context():
+            offline_unless_connected(user_id, closing)
+            db.session.remove()
+    socketio.start_background_task(later)
+
+
+def offline_unless_connected(user_id: int, closing: str) -> None:
+    """Offline, when no console of the user (other than the one closing) is connected to
+    this process."""
+    room = states.agent_room(user_id)
+    if any(sid != closing for sid, _ in socketio.server.manager.get_participants("/", room)):
+        return
+    user = db.session.get(User, user_id)
+    if user is not None:
+        states.change(db.session, user, AgentStatus.OFFLINE)
         db.session.commit()
 
 

@@ -180,6 +180,11 @@ def _console_settings(environ, production: bool) -> dict:
         "CONSOLE_LOGIN_LIMIT_ADDRESS": _limit(environ, "CONSOLE_LOGIN_LIMIT_ADDRESS",
                                               "30 per 15 minutes"),
         "AGENT_WRAPUP_SECONDS": max(0, _int(environ, "AGENT_WRAPUP_SECONDS", 30)),
+        # A console page that closes (moving from the agent page to a call's page, a reload, a
+        # network blip) leaves its agent's state alone this long for another page to connect.
+        "CONSOLE_DISCONNECT_GRACE_SECONDS": _number(
+            environ, "CONSOLE_DISCONNECT_GRACE_SECONDS", 10, lambda v: v >= 0,
+            "a number of seconds, 0 or more"),
         # Claiming a call waits this long at most for Twilio's live call update.
         "CLAIM_TWILIO_TIMEOUT_SECONDS": max(1, _int(environ, "CLAIM_TWILIO_TIMEOUT_SECONDS", 5)),
         # The screen pop's likely duplicates: same caller and administration, this recent.

@@ -48,6 +48,8 @@ def app(tmp_path_factory):
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "TWILIO_API_BASE": "http://127.0.0.1:9",  # tests that need it start a fake
         "JOB_WORKER": "none",
+        # A closed console makes its agent offline at once (tests of the grace set their own).
+        "CONSOLE_DISCONNECT_GRACE_SECONDS": 0,
         "RECORDINGS_DIR": str(instance / "recordings"),
         "OPENING_HOURS": "mon-sun 00:00-23:59",
         # The suite's calls speak through Twilio's recogniser (a SpeechResult); tests of the

@@ -1,5 +1,7 @@
 """Socket.IO: refused without a live session, agents' states pushed to the agent's own
 consoles and to the supervisors only, offline on the last disconnect, wrap-up ending by itself."""
+import time
+
 from console import states
 from shared.extensions import db
 from shared.models import AgentState
@@ -108,6 +110,32 @@ def test_the_last_disconnect_makes_the_agent_offline(app, agent, supervisor, log
     second.disconnect()
     assert _stored(app, agent) == ("offline", None)
     assert _states(boss) == [("salma", "offline", None)]
+
+
+def test_a_page_that_takes_over_within_the_grace_keeps_the_state(app, agent, logged_in,
+                                                                   socket_client, config):
+    """Going from the agent page to a call's page closes one socket and opens another: the
+    agent stays as they were (on a call, say), not offline."""
+    config(CONSOLE_DISCONNECT_GRACE_SECONDS=0.5)
+    browser = logged_in(agent)
+    page = socket_client(browser)
+    page.emit("change_state", {"state": "available"}, callback=True)
+    page.disconnect()
+    socket_client(browser)  # the next page
+    time.sleep(1)
+    assert _stored(app, agent) == ("available", None)
+
+
+def test_no_page_after_the_grace_is_offline(app, agent, logged_in, socket_client, config):
+    config(CONSOLE_DISCONNECT_GRACE_SECONDS=0.3)
+    page = socket_client(logged_in(agent))
+    page.emit("change_state", {"state": "available"}, callback=True)
+    page.disconnect()
+    assert _stored(app, agent) == ("available", None)  # not yet
+    deadline = time.monotonic() + 5
+    while _stored(app, agent) != ("offline", None) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _stored(app, agent) == ("offline", None)
 
 
 def test_logout_makes_the_agent_offline(app, agent, supervisor, logged_in, socket_client):
