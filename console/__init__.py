@@ -9,6 +9,8 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 from . import views  # noqa: E402  (registers the routes)
 from . import calls  # noqa: E402,F401  (the page of a held call)
 from . import events  # noqa: E402,F401  (registers the Socket.IO handlers)
+from . import transcript  # noqa: E402,F401  (the live transcript of a held call)
+from . import filing  # noqa: E402,F401  (the case form, filing, the reference read-back)
 from . import security  # noqa: E402
 
 
