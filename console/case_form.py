@@ -46,8 +46,9 @@ FILING_KEY = r"^[A-Za-z0-9_-]{16,64}$"
 class CaseForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(kind.value, label)
                                             for kind, label in KIND_LABELS.items()])
+    # No Optional() where the inline check must also judge an empty field.
     administration = StringField(_l("Administration (keypad code)"),
-                                 validators=[Optional(), Length(max=16)])
+                                 validators=[Length(max=16)])
     language = SelectField(_l("Caller's language"))
     name = StringField(_l("Full name"), validators=[Optional(), Length(max=255)])
     cin = StringField(_l("CIN"), validators=[Optional(), Length(max=16)],
@@ -62,7 +63,7 @@ class CaseForm(FlaskForm):
     judicial_police = BooleanField(_l("There is a judicial-police report"))
     wrong_administration = BooleanField(_l("Not for this administration"))
     redirect_to = StringField(_l("Where the caller should go instead"),
-                              validators=[Optional(), Length(max=255)])
+                              validators=[Length(max=255)])
     call_sid = HiddenField(validators=[Optional(), Length(max=64)])
     filing_key = HiddenField(validators=[DataRequired(), Regexp(FILING_KEY)])
     submit = SubmitField(_l("File the case"), id="case-submit")
