@@ -18,6 +18,9 @@ CHECKLIST = ("before_court", "judicial_police", "wrong_administration")
 # Babel has no calendar data for some of our codes: the nearest locale that has.
 DATE_LOCALES = {"ary": "ar_MA"}
 NOT_YET_KNOWN = "…"
+# The reference inside a right-to-left script: isolated left to right (LRI ... PDI), so its
+# groups show in the order they are read, as in the big reference above the script.
+LTR_ISOLATE = "\u2066{}\u2069"
 
 
 def reply_date(date: dt.date, language: str) -> str:
@@ -42,7 +45,7 @@ def read_back_script(case: Case) -> str:
     then the legal reply date."""
     prompts, language = catalogue(), case.language
     return " ".join([prompts.text("case_filed", language),
-                     references.format_for_display(case.reference) + ".",
+                     LTR_ISOLATE.format(references.format_for_display(case.reference)) + ".",
                      prompts.text("reply_due", language),
                      reply_date(case.reply_due_on, language) + "."])
 
