@@ -219,9 +219,7 @@ def filed(reference: str):
 def text_reference(reference: str):
     """Text the reference and the reply date to the case's mobile: one SMS, however many
     times this is sent (one job per case, one message per event: shared/sms.py)."""
-    case = filed_case(reference)
-    if not SmsForm().validate_on_submit():
-        abort(400, "the form's CSRF token is missing or wrong")
+    case = filed_case(reference)  # (its CSRF token is checked app-wide: CSRFProtect)
     if not (case.citizen_phone and identity.is_mobile(case.citizen_phone)):
         flash(_("The case has no mobile number to text."), "error")
         return back_to(case, case_call(case))
