@@ -7,6 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from ivr.simulator import Caller
+from ivr.simulator import HttpTransport
 from ivr.speech.recognizer import ScriptedRecognizer
 from ivr.speech.recognizer import Segment
 from ivr.speech.transcript import TranscriptListener
@@ -15,7 +17,10 @@ from shared.models import Call
 from shared.models import Case
 from shared.models import TranscriptSegment
 from shared.types import Role
+from tests.conftest import TEST_ACCOUNT_SID
+from tests.conftest import TEST_AUTH_TOKEN
 from tests.console.conftest import PASSWORD
+from tests.ivr.helpers import digits_read
 from tests.support.browser import log_in
 from tests.support.browser import wait_for
 
@@ -50,7 +55,7 @@ def segment_texts(page) -> list[str]:
 
 
 def test_an_agent_files_the_held_call_from_its_transcript_and_sees_its_reference(
-        app, page, make_user, live):
+        app, page, make_user, live, fake_twilio):
     agent = make_user("salma", Role.AGENT)
     call_id = hold_call(app, agent.id, "fr")
     log_in(page, agent.username, PASSWORD)
@@ -99,6 +104,16 @@ def test_an_agent_files_the_held_call_from_its_transcript_and_sees_its_reference
     assert open311[0]["status"] == "open"
     assert " ".join([reference[:3], reference[3:6], reference[6:]]) in \
         page.get_by_test_id("read-back-script").inner_text()
+
+    # "Play it to the caller": Twilio is asked to move the call to the read-back, which
+    # reads (to a caller simulated like Twilio) exactly the reference the agent sees.
+    with page.expect_navigation():
+        page.get_by_test_id("play-reference").click()
+    page.get_by_role("status").wait_for()
+    (update,) = fake_twilio.call_updates
+    twilio = Caller(HttpTransport(live.base_url), live.base_url, TEST_AUTH_TOKEN,
+                    caller="+212661234567", call_sid=SID, account_sid=TEST_ACCOUNT_SID)
+    assert digits_read(twilio.post(update["form"]["Url"])) == shown
 
 
 def test_an_arabic_agent_files_a_walk_in_case_right_to_left(app, page, make_user, live):
