@@ -33,8 +33,17 @@ def live_server(app):
 def live(app, live_server):
     """The live server, the app's public address for this test; the test's pages are
     disconnected from it before the next test."""
+    real_socketio_sends()
     with public_at(app, live_server.base_url), sockets_closed_after(app):
         yield live_server
+
+
+def real_socketio_sends() -> None:
+    """Undo what a Flask-SocketIO test client of an earlier test patched into the server:
+    its packets go to test clients only, so a browser would never hear an event or ack."""
+    from shared.extensions import socketio
+    for name in ("_send_packet", "_send_eio_packet"):
+        socketio.server.__dict__.pop(name, None)
 
 
 @pytest.fixture(scope="session")
