@@ -138,9 +138,10 @@ class Filing:
     redirect_to: str | None
 
 
-def filing_of(form: CaseForm) -> Filing:
-    """The validated form as a filing of the phone-agent channel (no personal data in the
-    trail's note: the checklist's items only)."""
+def filing_of(form: CaseForm, user_id: int) -> Filing:
+    """The validated form as a filing of the phone-agent channel by user `user_id` (one
+    case per form: its key is the form's, within the user's). No personal data in the
+    trail's note: the checklist's items only."""
     kind = CaseKind(form.kind.data)
     admin = administrations.by_code(db.session, (form.administration.data or "").strip())
     pending = [name for name, value in (("name", form.name.data), ("cin", form.cin.data),
@@ -160,7 +161,7 @@ def filing_of(form: CaseForm) -> Filing:
         citizen=Citizen(name=(form.name.data or "").strip() or None, cin=form.cin.data or None,
                         phone=form.phone.data or None,
                         commune=(form.commune.data or "").strip() or None),
-        pending_fields=pending, idempotency_key=f"console:{form.filing_key.data}")
+        pending_fields=pending, idempotency_key=f"console:{user_id}:{form.filing_key.data}")
     redirect_to = (form.redirect_to.data or "").strip() or None
     return Filing(new, reason, "out of scope: " + ", ".join(out) if out else None,
                   redirect_to if reason is CloseReason.NOT_COMPETENT else None)

@@ -137,8 +137,9 @@ def file_case():
         return render_template("console/case_new.html"), 400
     if call is not None and form.call_sid.data != call.call_sid:
         abort(400)
-    filing = filing_of(form)
-    service = CaseService(db.session, user=current_user._get_current_object())
+    user = current_user._get_current_object()
+    filing = filing_of(form, user.id)
+    service = CaseService(db.session, user=user)
     try:
         case, new = service.file_or_get(filing.case)
         if new and filing.close_reason is not None:
