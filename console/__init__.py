@@ -10,7 +10,8 @@ from . import views  # noqa: E402  (registers the routes)
 from . import calls  # noqa: E402,F401  (the page of a held call)
 from . import events  # noqa: E402,F401  (registers the Socket.IO handlers)
 from . import transcript  # noqa: E402,F401  (the live transcript of a held call)
-from . import filing  # noqa: E402,F401  (the case form, filing, the reference read-back)
+from . import filing  # noqa: E402,F401  (the case form and filing)
+from . import filed_case  # noqa: E402,F401  (the reference read-back, SMS, play to caller)
 from . import security  # noqa: E402
 
 
