@@ -1,5 +1,6 @@
 """After filing: the reference is texted once however often the agent clicks, and "play
 it to the caller" moves the live call to the IVR, which reads exactly that reference."""
+import html
 import re
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -7,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from ivr.prompts import catalogue
 from ivr.simulator import Caller
 from ivr.simulator import FlaskTransport
 from shared import jobs
@@ -70,6 +72,19 @@ def test_a_case_without_a_mobile_cannot_be_texted(app, filed):
     assert "pas de numéro mobile" in page
     with app.app_context():
         assert db.session.scalars(select(Job)).all() == []
+
+
+def test_the_script_to_read_is_in_the_callers_language_with_the_reply_date(app, filed):
+    _client, _agent, _sid, reference, page = filed
+    script = html.unescape(re.search(
+        r'data-testid="read-back-script">(.*?)</blockquote>', page, re.S)[1])
+    with app.app_context():
+        due = db.session.scalar(select(Case.reply_due_on))
+    prompts = catalogue()
+    assert script.startswith(prompts.text("case_filed", "ar"))
+    assert prompts.text("reply_due", "ar") in script and str(due.year) in script
+    assert " ".join([reference[:3], reference[3:6], reference[6:]]) in script
+    assert 'lang="ar" dir="rtl"' in page
 
 
 def test_playing_it_moves_the_call_to_a_read_back_of_exactly_the_reference_shown(
