@@ -14,6 +14,9 @@ from . import screen_pop  # noqa: E402,F401  (the held call's screen pop)
 from . import events  # noqa: E402,F401  (registers the Socket.IO handlers)
 from . import cases  # noqa: E402,F401  (follow-up calls: look-up, case pages)
 from . import wrapup  # noqa: E402,F401  (the wrap-up of a call)
+from . import transcript  # noqa: E402,F401  (the live transcript of a held call)
+from . import filing  # noqa: E402,F401  (the case form and filing)
+from . import filed_case  # noqa: E402,F401  (the reference read-back, SMS, play to caller)
 from . import security  # noqa: E402
 
 

@@ -14,13 +14,25 @@ from .auth import role_required
 from .views import AGENT_PAGE_ROLES
 
 
+def may_work_on(call: Call, user) -> bool:
+    """The agent who holds the call, or a supervisor."""
+    return user.role is Role.SUPERVISOR or (call.agent_id is not None
+                                            and call.agent_id == user.id)
+
+
+def find_held_call(call_sid) -> Call | None:
+    """The call `call_sid` if the current user may work on it, else None."""
+    if not isinstance(call_sid, str) or not call_sid or len(call_sid) > 64:
+        return None
+    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+    return call if call is not None and may_work_on(call, current_user) else None
+
+
 def held_call(call_sid: str) -> Call:
     """The call named in the URL, if the current user may work on it: the agent who holds
     it, or a supervisor. Anyone else gets a 404 (not even whether the call exists)."""
-    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+    call = find_held_call(call_sid)
     if call is None:
-        abort(404)
-    if current_user.role is not Role.SUPERVISOR and call.agent_id != current_user.id:
         abort(404)
     return call
 

@@ -11,17 +11,6 @@ from shared.models import Case
 from shared.states import OPEN_BEFORE_ANSWER
 from shared.types import CaseStatus as S
 
-STATUS_LABELS = {
-    S.RECEIVED: _l("Received"),
-    S.TRANSMITTED: _l("Transmitted"),
-    S.IN_PROGRESS: _l("In progress"),
-    S.ANSWERED: _l("Answered"),
-    S.CLOSED: _l("Closed"),
-    S.REOPENED: _l("Reopened"),
-    S.NOT_COMPETENT: _l("Not competent (redirected)"),
-    S.INADMISSIBLE: _l("Inadmissible"),
-    S.DUPLICATE: _l("Duplicate"),
-}
 ACTION_LABELS = {
     "file": _l("Filed"),
     "transmit": _l("Transmitted to the administration"),

@@ -29,7 +29,7 @@ from . import bp
 from . import lookup
 from .auth import role_required
 from .case_labels import ACTION_LABELS
-from .case_labels import STATUS_LABELS
+from .labels import STATUS_LABELS
 from .case_labels import deadlines
 from .followup_forms import InformationForm
 from .followup_forms import LookupForm

@@ -407,10 +407,16 @@ def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
     return case
 
 
+def read_back(case: Case) -> list[Utterance]:
+    """What a caller hears of a filed case: its reference digit by digit, then the legal
+    reply date (said after the IVR files it, and when an agent plays it to the caller)."""
+    return [Prompt("case_filed"), *read_reference(case.reference),
+            Prompt("reply_due"), SpokenDate(case.reply_due_on)]
+
+
 def say_filed(call: Call, env: FlowEnv) -> list[Utterance]:
     case = current_case(call, env)
-    items: list[Utterance] = [Prompt("case_filed"), *read_reference(case.reference),
-                              Prompt("reply_due"), SpokenDate(case.reply_due_on)]
+    items: list[Utterance] = read_back(case)
     if case.citizen_phone and identity.is_mobile(case.citizen_phone):
         items.append(Prompt("sms_will_follow"))
     return items + [Prompt("repeat_reference")]

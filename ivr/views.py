@@ -181,16 +181,21 @@ def agent_client(agent_id: int) -> str:
     return f"agent-{agent_id}"
 
 
+def agent_param() -> int:
+    """The `agent` of the query string (a console user's id), or a 400."""
+    agent = request.args.get("agent", "")
+    if not (agent.isascii() and agent.isdigit() and len(agent) <= 9 and int(agent) > 0):
+        abort(400, "agent: the id of the agent to connect")
+    return int(agent)
+
+
 @bp.post("/agent/connect")
 @twilio_request_required
 def connect_agent():
     """Where a claimed call is sent (a live call update from the console, or the end of
     a read-back that returns the caller to the agent): dial the agent's client; when the
     agent's leg ends, so does the call."""
-    agent = request.args.get("agent", "")
-    if not (agent.isascii() and agent.isdigit() and len(agent) <= 9 and int(agent) > 0):
-        abort(400, "agent: the id of the agent to connect")
-    agent_id = int(agent)
+    agent_id = agent_param()
 
     def handle():
         sid = call_sid(request.form)
