@@ -10,6 +10,7 @@ from flask_socketio import join_room
 from shared.call_queue import QUEUE_ROOM
 from shared.extensions import db
 from shared.extensions import socketio
+from shared.models import AgentState
 from shared.models import User
 from shared.types import AgentStatus
 from shared.types import Role
@@ -39,7 +40,8 @@ def connect(auth=None):
 def disconnect(reason=None):
     """The agent's last console closed: offline, unless another page of theirs connects
     within CONSOLE_DISCONNECT_GRACE_SECONDS (a reload, the agent page giving way to the
-    call's page: an agent on a call must not turn offline on the way)."""
+    call's page: an agent on a call must not turn offline on the way) or their state
+    changes meanwhile."""
     if not current_user.is_authenticated:
         return
     app = current_app._get_current_object()
@@ -48,25 +50,31 @@ def disconnect(reason=None):
     if grace == 0:
         offline_unless_connected(user_id, closing)
         return
+    state = db.session.get(AgentState, user_id)
+    since = state.changed_at if state else None
+    db.session.rollback()
 
     def later():
         socketio.sleep(grace)
         with app.app_context():
-            offline_unless_connected(user_id, closing)
+            offline_unless_connected(user_id, closing, since)
             db.session.remove()
     socketio.start_background_task(later)
 
 
-def offline_unless_connected(user_id: int, closing: str) -> None:
+def offline_unless_connected(user_id: int, closing: str, since=None) -> None:
     """Offline, when no console of the user (other than the one closing) is connected to
-    this process."""
+    this process and, if `since` is given, their state has not changed since then."""
     room = states.agent_room(user_id)
     if any(sid != closing for sid, _ in socketio.server.manager.get_participants("/", room)):
         return
     user = db.session.get(User, user_id)
-    if user is not None:
-        states.change(db.session, user, AgentStatus.OFFLINE)
-        db.session.commit()
+    state = db.session.get(AgentState, user_id)
+    if user is None or (since is not None and (state is None or state.changed_at != since)):
+        db.session.rollback()
+        return
+    states.change(db.session, user, AgentStatus.OFFLINE)
+    db.session.commit()
 
 
 @socketio.on("change_state")

@@ -138,6 +138,18 @@ def test_no_page_after_the_grace_is_offline(app, agent, logged_in, socket_client
     assert _stored(app, agent) == ("offline", None)
 
 
+def test_a_state_changed_during_the_grace_is_left_alone(app, agent, logged_in, socket_client,
+                                                        config):
+    config(CONSOLE_DISCONNECT_GRACE_SECONDS=0.3)
+    browser = logged_in(agent)
+    page = socket_client(browser)
+    page.emit("change_state", {"state": "available"}, callback=True)
+    page.disconnect()
+    browser.post("/console/state", data={"state": "paused", "reason": "break"})
+    time.sleep(0.8)
+    assert _stored(app, agent)[0] == "paused"
+
+
 def test_logout_makes_the_agent_offline(app, agent, supervisor, logged_in, socket_client):
     browser = logged_in(agent)
     socket_client(browser).emit("change_state", {"state": "available"}, callback=True)

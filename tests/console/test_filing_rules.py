@@ -47,12 +47,12 @@ def cases(app) -> list[Case]:
 
 
 @pytest.mark.parametrize("fields, reason", [
-    ({"cin": "123456AB"}, "Une CIN comporte une ou deux lettres suivies de six chiffres"),
-    ({"cin": "ABC1234"}, "Une CIN comporte une ou deux lettres suivies de six chiffres"),
+    ({"cin": "123456AB"}, "Une CIN est une ou deux lettres suivies de six chiffres au plus"),
+    ({"cin": "ABC1234"}, "Une CIN est une ou deux lettres suivies de six chiffres au plus"),
     ({"administration": "999"}, "Aucune administration n'a ce code."),
     ({"administration": ""}, "Choisissez l'administration concernée."),
     ({"description": " "}, "Écrivez ce que demande l'appelant."),
-    ({"phone": "12"}, "Ce numéro de téléphone n'est pas valide."),
+    ({"phone": "12"}, "Ce n'est pas un numéro de téléphone valide."),
     ({"kind": "praise"}, "pas un choix valide"),
     ({"wrong_administration": "y", "redirect_to": ""}, "Indiquez où l'appelant doit"),
 ])

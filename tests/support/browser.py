@@ -31,10 +31,12 @@ def live_server(app):
 
 
 @pytest.fixture()
-def live(app, live_server):
+def live(app, live_server, config):
     """The live server, the app's public address for this test; the test's pages are
-    disconnected from it before the next test."""
+    disconnected from it before the next test. Pages moving from one to the next keep
+    their agent's state, as in production (a grace of a few seconds)."""
     real_sockets_heard(socketio.server)
+    config(CONSOLE_DISCONNECT_GRACE_SECONDS=3)
     with public_at(app, live_server.base_url), sockets_closed_after(app):
         yield live_server
 
