@@ -62,7 +62,7 @@ class DevCall:
         self.queue: dict | None = None
         self.pending: dict | None = None  # a live call update not obeyed yet
         self.ended = False
-        self.error: str | None = None
+        self.error: dict | None = None  # {"code": "line", "status": 403} or {"code": "loop"}
 
     @property
     def sid(self) -> str:
@@ -142,7 +142,7 @@ class DevCall:
         items: list[dict] = []
         for _ in range(MAX_HOPS):
             if turn.status != 200 or turn.root is None or turn.root.tag != "Response":
-                self.error = f"the line answered {turn.status}"
+                self.error = {"code": "line", "status": turn.status}
                 self._show(items, {})
                 return self._end()
             items += heard(turn)
@@ -157,7 +157,7 @@ class DevCall:
             if not waiting.keys() & {"gather", "record", "agent"}:
                 self._end()  # <Hangup/>, or the document ended: Twilio hangs up
             return None
-        self.error = "too many redirects in a row"
+        self.error = {"code": "loop"}  # too many redirects in a row
         self._show(items, {})
         return self._end()
 

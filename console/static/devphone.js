@@ -23,6 +23,7 @@
   var call = null;        // the last screen the server sent
   var typed = "";         // keys typed into the current menu, not sent yet
   var busy = false;       // an action is on its way
+  var actionError = false;  // the last action was refused: its reason stays shown
   var pollTimer = null, endedAt = 0;
   var playing = [], playTimer = null;
 
@@ -46,12 +47,14 @@
   function act(action, fields) {
     if (!call) { return Promise.resolve(); }
     busy = true;
+    actionError = false;
     return post(root.dataset.callsUrl + "/" + call.sid + "/" + action, fields)
       .then(show, showError)
       .then(function () { busy = false; });
   }
 
   function showError(error) {
+    actionError = true;
     errorEl.textContent = error.message;
     errorEl.hidden = false;
   }
@@ -66,8 +69,8 @@
     var fresh = !call || call.sid !== screen.sid || screen.step > call.step;
     if (call && call.sid === screen.sid && screen.step < call.step) { return; }  // late
     call = screen;
-    errorEl.hidden = !screen.error;
-    if (screen.error) { errorEl.textContent = screen.error; }
+    errorEl.hidden = !screen.error && !actionError;
+    if (screen.error) { fill(errorEl, errors[screen.error.code] || screen.error.code, screen.error); }
     stateEl.dataset.state = screen.state;
     stateEl.textContent = labels[screen.state] || screen.state;
     queueEl.hidden = !screen.queue;
@@ -153,6 +156,7 @@
     event.preventDefault();
     if (call && call.state !== "ended") { return; }
     errorEl.hidden = true;
+    actionError = false;
     call = null;
     endedAt = 0;
     busy = true;

@@ -234,7 +234,7 @@ def test_the_line_is_signed_like_twilio_and_refuses_a_wrong_token(
     screen = place(client)
     config(TWILIO_AUTH_TOKEN="another-token")
     screen = press(client, screen, "3")
-    assert screen["state"] == "ended" and "403" in screen["error"]
+    assert screen["state"] == "ended" and screen["error"] == {"code": "line", "status": 403}
 
 
 def test_no_dev_phone_in_production(app, client, logged_in, agent, devphone, config):
