@@ -9,10 +9,12 @@ from flask import Flask
 from flask import abort
 from flask import current_app
 
+from shared.config import DEV_TWILIO_API_PATH
+
 from .phone import DevPhone
 
 EXTENSION = "devphone"
-API_PREFIX = "/dev/twilio"
+API_PREFIX = DEV_TWILIO_API_PATH
 
 bp = Blueprint("devphone", __name__, url_prefix="/console/devphone")
 twilio_bp = Blueprint("dev_twilio", __name__, url_prefix=API_PREFIX)

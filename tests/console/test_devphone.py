@@ -3,14 +3,19 @@ keypad to a filed case (the audio uploaded as the name and the description, fetc
 IVR's job from the dev Twilio API) and its reference read back; the queue; a claim's live
 call update reaching the call; SMS; who may use it; bad input; never in production."""
 import io
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from console.devphone import API_PREFIX
 from console.devphone.audio import telephone_wav
 from shared import jobs
 from shared import twilio_rest
+from shared.config import ConfigError
+from shared.config import load_config
 from shared.extensions import db
 from shared.models import Call
 from shared.types import Role
@@ -258,3 +263,27 @@ def test_a_dev_phone_call_is_an_ordinary_call_row(app, logged_in, agent, devphon
     with app.app_context():
         row = db.session.scalar(select(Call).where(Call.call_sid == screen["sid"]))
         assert row is not None and row.ended_at is None
+
+
+def make_run_environment() -> dict[str, str]:
+    """The variables `make run` sets (its DEV_ENV), with nothing of them set beforehand."""
+    root = Path(__file__).resolve().parents[2]
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TWILIO_", "PUBLIC_BASE_URL", "MAKE"))}
+    result = subprocess.run(["make", "-s", "--no-print-directory", "--eval",
+                             "devenv: ; @$(DEV_ENV) env", "devenv"],
+                            cwd=root, env=environ, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def test_make_run_points_twilio_at_the_dev_phones_stand_in_and_production_refuses_it(
+        tmp_path):
+    environ = make_run_environment()
+    assert environ["TWILIO_API_BASE"] == "http://127.0.0.1:5000" + API_PREFIX
+    assert environ["TWILIO_ACCOUNT_SID"].startswith("AC") and environ["TWILIO_AUTH_TOKEN"]
+    production = {**environ, "APP_ENV": "production", "SECRET_KEY": "s",
+                  "DATABASE_URL": "postgresql://db/x"}
+    with pytest.raises(ConfigError, match="TWILIO_API_BASE"):
+        load_config(tmp_path, production)
+    load_config(tmp_path, {**production, "TWILIO_API_BASE": "https://api.twilio.com"})
