@@ -51,6 +51,7 @@ def waiting_for(turn: Turn) -> dict:
     if gather is not None:
         return {"gather": {"num_digits": int(gather.get("numDigits") or 0),
                            "finish_on_key": gather.get("finishOnKey", "#"),
+                           "timeout": int(gather.get("timeout") or 5),
                            "empty_result": gather.get("actionOnEmptyResult") == "true"}}
     record = turn.find("Record")
     if record is not None:

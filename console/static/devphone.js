@@ -9,6 +9,7 @@
   var stateEl = $("state"), heardEl = $("heard"), digitsEl = $("digits"), typedEl = $("typed");
   var queueEl = $("queue"), agentEl = $("agent"), smsEl = $("sms"), errorEl = $("error");
   var audioEl = $("audio"), muteEl = $("mute"), fileEl = $("audio-file");
+  var timeoutsEl = $("timeouts");
   var recordBtn = $("record"), sendFileBtn = $("send-audio"), silenceBtn = $("silence");
   var hangupBtn = $("hangup");
   var keyBtns = root.querySelectorAll("[data-key]");
@@ -26,6 +27,7 @@
   var actionError = false;  // the last action was refused: its reason stays shown
   var pollTimer = null, endedAt = 0;
   var playing = [], playTimer = null;
+  var timeoutTimer = null;  // the menu's timeout, counted once its prompts are played
 
   // -- talking to the server ---------------------------------------------------------
   function post(url, fields) {
@@ -87,6 +89,7 @@
       return li;
     }));
     if (fresh) {
+      clearTimeout(timeoutTimer);
       typed = "";
       typedEl.textContent = "";
       digitsEl.textContent = screen.digits;
@@ -107,7 +110,7 @@
     recordBtn.disabled = screen.state !== "recording" || !canRecord();
     sendFileBtn.disabled = screen.state !== "recording" || !fileEl.files.length;
     hangupBtn.disabled = !live;
-    if (!live && !endedAt) { endedAt = Date.now(); stopAudio(); }
+    if (!live && !endedAt) { endedAt = Date.now(); stopAudio(); clearTimeout(timeoutTimer); }
     schedulePoll();
   }
 
@@ -126,18 +129,33 @@
 
   function next() {
     var item = playing.shift();
-    if (!item) { return; }
+    if (!item) { return countTimeout(); }
     if (item.kind === "pause" || muteEl.checked) {
       playTimer = setTimeout(next, item.kind === "pause" ? item.seconds * 1000 : 0);
       return;
     }
     audioEl.src = item.audio;
     var started = audioEl.play();
-    if (started && started.catch) { started.catch(function () { /* autoplay refused */ }); }
+    if (started && started.catch) { started.catch(next); }  // autoplay refused: skip it
   }
   audioEl.addEventListener("ended", next);
   audioEl.addEventListener("error", next);
-  muteEl.addEventListener("change", function () { if (muteEl.checked) { stopAudio(); } });
+  muteEl.addEventListener("change", function () {
+    if (muteEl.checked) { stopAudio(); countTimeout(); }
+  });
+
+  // As Twilio does, a menu that hears nothing for its timeout moves on: with the keys typed
+  // so far, or as silence.
+  function countTimeout() {
+    clearTimeout(timeoutTimer);
+    if (!call || !call.gather || !timeoutsEl.checked) { return; }
+    var sid = call.sid, step = call.step;
+    timeoutTimer = setTimeout(function () {
+      if (!call || call.sid !== sid || call.step !== step || busy) { return; }
+      if (typed) { act("keys", { digits: typed }); } else { act("silence"); }
+    }, call.gather.timeout * 1000);
+  }
+  timeoutsEl.addEventListener("change", countTimeout);
 
   // -- polling: the queue, an agent, a read-back, SMS ------------------------------------
   function schedulePoll() {
@@ -171,12 +189,17 @@
       if (!gather || busy) { return; }
       var key = button.dataset.key;
       if (gather.finish_on_key && key === gather.finish_on_key) {
+        clearTimeout(timeoutTimer);
         return act("keys", { digits: typed });
       }
       typed += key;
       typedEl.textContent = typed;
       if (gather.num_digits && typed.length >= gather.num_digits) {
+        clearTimeout(timeoutTimer);
         act("keys", { digits: typed });
+      } else {
+        stopAudio();  // a key interrupts the prompts (barge-in); the timeout starts again
+        countTimeout();
       }
     });
   });

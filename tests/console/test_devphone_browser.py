@@ -28,11 +28,14 @@ def devphone(app, monkeypatch):
     return fresh_devphone(app, monkeypatch)
 
 
-def open_phone(page, username: str) -> None:
+def open_phone(page, username: str, timeouts: bool = False) -> None:
+    """Log in, follow the landing page's link, call. Menus time out only if `timeouts`
+    (a test keys faster than any timeout, but a busy machine may not)."""
     log_in(page, username, PASSWORD)
     page.goto("/")
     page.get_by_test_id("devphone-link").click()
     page.get_by_test_id("devphone").wait_for()
+    page.get_by_test_id("devphone-timeouts").set_checked(timeouts)
     page.get_by_test_id("devphone-call").click()
     wait_state(page, "keys")
 
@@ -98,6 +101,18 @@ def test_a_queued_dev_phone_call_is_connected_when_an_agent_claims_it(
         twilio_rest.update_call(sid, public_endpoint("ivr.connect_agent", agent=agent.id), 5)
     wait_state(page, "agent")
     assert str(agent.id) in page.get_by_test_id("devphone-agent").inner_text()
+
+
+def test_a_menu_without_an_answer_times_out_as_on_a_real_line(app, page, agent, live):
+    open_phone(page, agent.username, timeouts=True)
+    page.get_by_test_id("devphone-mute").check()  # no prompt to wait for: the timeout runs
+    page.get_by_test_id("devphone-heard").evaluate(
+        "list => list.querySelectorAll('li').forEach(item => { item.dataset.old = 1; })")
+    page.locator("[data-testid=devphone-heard-item]:not([data-old])").first.wait_for(
+        timeout=20_000)  # the language menu's 6 s, then asked again
+    [sid] = list(app.extensions["devphone"].calls)
+    assert app.extensions["devphone"].calls[sid].step >= 2
+    assert page.get_by_test_id("devphone-state").get_attribute("data-state") == "keys"
 
 
 @pytest.fixture()
