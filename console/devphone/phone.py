@@ -81,7 +81,7 @@ class DevCall:
         with self.lock:
             gather = self._expect("gather")
             if not digits and not gather["empty_result"]:
-                self._advance(self.caller.silence())  # '#' alone: as if nothing was keyed
+                self._time_out()  # '#' alone: as if nothing was keyed
             else:
                 self._advance(self.caller.press(digits))
 
@@ -90,7 +90,14 @@ class DevCall:
         with self.lock:
             if not (self.waiting.keys() & {"gather", "record"}):
                 raise NotNow("the line is not listening")
-            self._advance(self.caller.silence())
+            self._time_out()
+
+    def _time_out(self) -> None:
+        """Twilio goes on with the document: its <Redirect>, or, without one, the end of
+        the document, where it hangs up."""
+        if self.caller.turn.find("Redirect") is None:
+            return self._end()
+        return self._advance(self.caller.silence())
 
     def record(self, wav: bytes, seconds: float) -> None:
         """Speak after the beep: the recording is kept at the dev Twilio API, then the

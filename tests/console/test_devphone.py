@@ -298,3 +298,14 @@ def test_the_call_ends_when_the_line_hangs_up(app, logged_in, agent, devphone):
     screen = ok(client.post(f"{CALLS}/{screen['sid']}/silence"))
     assert screen["state"] == "ended" and screen["error"] is None, screen
     assert call_row(app, screen["sid"]).ended_at is not None
+
+
+def test_a_menu_without_a_redirect_ends_the_call_when_it_times_out(
+        client, logged_in, agent, devphone):
+    phone = logged_in(agent)
+    screen = queued(phone)
+    twiml = '<Response><Gather numDigits="1" action="/ivr/step/x"><Say>1?</Say></Gather></Response>'
+    ok(client.post(CALL_UPDATE.format(sid=screen["sid"]), data={"Twiml": twiml},
+                   headers=TWILIO_AUTH))
+    assert poll(phone, screen)["state"] == "keys"
+    assert ok(phone.post(f"{CALLS}/{screen['sid']}/silence"))["state"] == "ended"
