@@ -48,7 +48,7 @@ def test_the_page_offers_the_keypad_to_an_agent(logged_in, agent, devphone):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'data-testid="devphone-call"' in html and html.count('data-testid="devphone-key"') == 12
-    assert "devphone.js" in html and "<script>" not in html
+    assert "devphone.js" in html and "<script>" not in html and " style=" not in html
 
 
 def test_a_call_plays_the_prompts_with_their_text_and_audio(logged_in, agent, devphone):
