@@ -20,8 +20,10 @@ from ivr.simulator import parse
 
 from .screen import digits_heard
 from .screen import heard
+from .screen import stream_of
 from .screen import waiting_for
 from .twilio_store import TwilioStore
+from .voice import CallerVoice
 
 MAX_CALLS = 50  # calls kept (ended ones go first)
 MAX_RECORDINGS = 100  # recordings waiting to be fetched by the IVR's job
@@ -50,8 +52,11 @@ class FreshContextTransport(FlaskTransport):
 class DevCall:
     """One simulated call and what its screen shows."""
 
-    def __init__(self, phone: "DevPhone", caller: Caller, owner_id: int):
+    def __init__(self, phone: "DevPhone", caller: Caller, owner_id: int, server_base: str):
         self.phone, self.caller, self.owner_id = phone, caller, owner_id
+        self.server_base = server_base  # where this server is reached (its media streams)
+        self.fork: dict | None = None  # the <Stream> the line forked the call's audio to
+        self.voice: CallerVoice | None = None
         self.lock = threading.Lock()
         self.started_at = dt.datetime.now(dt.timezone.utc)
         self.heard: list[dict] = []
@@ -92,6 +97,12 @@ class DevCall:
                 raise NotNow("the line is not listening")
             self._time_out()
 
+    def _speak(self, wav: bytes) -> None:
+        if self.voice is None:  # signed with the token the call's webhooks are signed with
+            self.voice = CallerVoice(self.server_base, self.fork,
+                                     self.caller.validator.token.decode())
+        self.voice.say(wav)
+
     def _time_out(self) -> None:
         """Twilio goes on with the document: its <Redirect>, or, without one, the end of
         the document, where it hangs up."""
@@ -101,8 +112,12 @@ class DevCall:
 
     def record(self, wav: bytes, seconds: float) -> None:
         """Speak after the beep: the recording is kept at the dev Twilio API, then the
-        action and the recording status callback are posted, as Twilio does."""
+        action and the recording status callback are posted, as Twilio does. Queued or
+        with an agent, what the caller says goes to the call's media stream instead."""
         with self.lock:
+            if self.fork is not None and not self.ended and \
+                    self.waiting.keys() & {"enqueue", "agent"}:
+                return self._speak(wav)
             self._expect("record")
             sid = "RE" + secrets.token_hex(16)
             self.phone.keep_recording(sid, wav)
@@ -153,6 +168,7 @@ class DevCall:
                 self._show(items, {})
                 return self._end()
             items += heard(turn)
+            self.fork = stream_of(turn) or self.fork
             waiting = waiting_for(turn)
             if "redirect" in waiting:
                 turn = self.caller.post(waiting["redirect"])
@@ -195,6 +211,8 @@ class DevCall:
             self.ended = True
             self.caller.enqueue, self.queue = None, None
             self.caller.hang_up()
+            if self.voice is not None:
+                self.voice.close()
 
     # -- the screen ----------------------------------------------------------------------
     def screen(self) -> dict:
@@ -207,6 +225,7 @@ class DevCall:
                 "digits": digits_heard(self.heard), "gather": waiting.get("gather"),
                 "record": waiting.get("record"), "queue": self.queue,
                 "agent": waiting.get("agent"), "error": self.error,
+                "stream": self.fork is not None,  # what the caller says reaches the agent
                 "sms": self.phone.messages_to(self.number, self.started_at)}
 
 
@@ -219,12 +238,12 @@ class DevPhone:
         self.store = TwilioStore(account_sid or DEFAULT_ACCOUNT_SID,
                                  on_call_update=self.update_call, max_messages=MAX_MESSAGES)
 
-    def start(self, app, owner_id: int, number: str) -> DevCall:
+    def start(self, app, owner_id: int, number: str, server_base: str) -> DevCall:
         config = app.config
         caller = Caller(FreshContextTransport(app), config["PUBLIC_BASE_URL"],
                         config["TWILIO_AUTH_TOKEN"], caller=number,
                         account_sid=config["TWILIO_ACCOUNT_SID"] or DEFAULT_ACCOUNT_SID)
-        call = DevCall(self, caller, owner_id)
+        call = DevCall(self, caller, owner_id, server_base)
         with self.lock:
             self.calls[call.sid] = call
             while len(self.calls) > MAX_CALLS:

@@ -70,3 +70,12 @@ def waiting_for(turn: Turn) -> dict:
     if redirect is not None and (redirect.text or "").strip():
         return {"redirect": redirect.text.strip()}
     return {}
+
+
+def stream_of(turn: Turn) -> dict | None:
+    """The <Start><Stream> of `turn`: its url (what Twilio signs) and its parameters."""
+    stream = None if turn.root is None else turn.root.find(".//Start/Stream")
+    if stream is None or not stream.get("url"):
+        return None
+    return {"url": stream.get("url"), "parameters": {
+        p.get("name"): p.get("value") for p in stream.findall("Parameter") if p.get("name")}}

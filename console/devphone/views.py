@@ -23,6 +23,7 @@ from .audio import BadAudio
 from .audio import telephone_wav
 from .phone import DevCall
 from .phone import NotNow
+from .voice import NoStream
 
 DEV_PHONE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 DEFAULT_NUMBER = "+212612345678"
@@ -52,7 +53,7 @@ def place_call():
         return refused(409, _("TWILIO_AUTH_TOKEN is not set: the line refuses unsigned "
                               "calls (make run sets one)."))
     owner = _release_session()
-    call = phone().start(current_app._get_current_object(), owner, number)
+    call = phone().start(current_app._get_current_object(), owner, number, request.host_url)
     return jsonify(call.screen()), 201
 
 
@@ -72,6 +73,8 @@ def _act(sid: str, action):
         action(call)
     except NotNow:
         return refused(409, _("The line is not waiting for that now."))
+    except NoStream:
+        return refused(503, _("The call's audio stream could not be opened."))
     return jsonify(call.screen())
 
 
@@ -94,8 +97,9 @@ def silence(sid: str):
 @bp.post("/calls/<sid>/recording")
 @role_required(*DEV_PHONE_ROLES)
 def recording(sid: str):
-    """The caller speaks after the beep: an audio file (recorded in the page or chosen),
-    sent to the line as Twilio's 8 kHz mono WAV."""
+    """The caller speaks: an audio file (recorded in the page or chosen), made Twilio's
+    8 kHz mono WAV: after the beep, a recording; queued or with an agent, the call's
+    media stream (the agent's live transcript)."""
     upload = request.files.get("audio")
     if upload is None:
         return refused(400, _("Send an audio file."))

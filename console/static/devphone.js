@@ -107,8 +107,8 @@
     var live = screen.state !== "ended";
     keyBtns.forEach(function (button) { button.disabled = screen.state !== "keys"; });
     silenceBtn.disabled = !(screen.state === "keys" || screen.state === "recording");
-    recordBtn.disabled = screen.state !== "recording" || !canRecord();
-    sendFileBtn.disabled = screen.state !== "recording" || !fileEl.files.length;
+    recordBtn.disabled = !speakable() || !canRecord();
+    sendFileBtn.disabled = !speakable() || !fileEl.files.length;
     hangupBtn.disabled = !live;
     if (!live && !endedAt) { endedAt = Date.now(); stopAudio(); clearTimeout(timeoutTimer); }
     schedulePoll();
@@ -250,8 +250,15 @@
     });
   }
 
+  // After the beep; or queued or with an agent, on the call's media stream (the agent's
+  // live transcript).
+  function speakable() {
+    return !!call && (call.state === "recording" ||
+                      ((call.state === "queued" || call.state === "agent") && call.stream));
+  }
+
   fileEl.addEventListener("change", function () {
-    sendFileBtn.disabled = !(call && call.state === "recording" && fileEl.files.length);
+    sendFileBtn.disabled = !(speakable() && fileEl.files.length);
   });
   sendFileBtn.addEventListener("click", function () {
     if (fileEl.files.length) { sendAudio(fileEl.files[0], fileEl.files[0].name); }
