@@ -86,8 +86,10 @@ def test_a_dev_phone_call_keys_through_the_menus_and_hears_its_reference(
 
 
 def test_a_queued_dev_phone_call_is_connected_when_an_agent_claims_it(
-        app, page, make_user, live, config):
+        app, page, make_user, live, config, tmp_path):
     config(TWILIO_API_BASE=live.base_url + "/dev/twilio")
+    words = tmp_path / "words.wav"
+    words.write_bytes(tone(1.0))
     agent = make_user("amina", Role.AGENT, console_language="ar")
     open_phone(page, agent.username)
     assert page.locator("html").get_attribute("dir") == "rtl"
@@ -97,10 +99,17 @@ def test_a_queued_dev_phone_call_is_connected_when_an_agent_claims_it(
     queue = page.get_by_test_id("devphone-queue")
     assert "1" in queue.inner_text() and "{" not in queue.inner_text()
     [sid] = list(app.extensions["devphone"].calls)
+    # Queued, the caller speaks: over the call's media stream, not as a recording.
+    page.get_by_test_id("devphone-audio-file").set_input_files(str(words))
+    page.get_by_test_id("devphone-send-audio").click()
+    wait_for(page, lambda: app.extensions["devphone"].calls[sid].voice is not None)
     with app.test_request_context():
         twilio_rest.update_call(sid, public_endpoint("ivr.connect_agent", agent=agent.id), 5)
     wait_state(page, "agent")
     assert str(agent.id) in page.get_by_test_id("devphone-agent").inner_text()
+    page.get_by_test_id("devphone-hangup").click()
+    wait_state(page, "ended")
+    assert app.extensions["devphone"].calls[sid].voice.closed
 
 
 def test_a_menu_without_an_answer_times_out_as_on_a_real_line(app, page, agent, live):

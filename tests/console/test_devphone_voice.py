@@ -76,4 +76,5 @@ def test_what_a_queued_caller_says_reaches_the_calls_live_transcript(
     wait_until(lambda: final_segments(app, screen["sid"]))
     assert final_segments(app, screen["sid"]) == [YES]
     ok(client.post(f"{CALLS}/{screen['sid']}/hangup"))  # Twilio's stop, then the socket closes
+    assert devphone.calls[screen["sid"]].voice.closed
     wait_until(lambda: media_stream.open_readers() == 0, seconds=10)
