@@ -10,8 +10,11 @@ FLASK := $(BIN)/flask --app shared.app:create_app
 # (driven by Playwright with executable_path: Playwright downloads no browser of its own).
 DEBIAN_PACKAGES := python3-venv espeak-ng sox libsndfile1 chromium
 # Development defaults for `make run` (production sets its own, see README): development
-# mode (demo data allowed) unless APP_ENV says otherwise.
+# mode (demo data allowed) unless APP_ENV says otherwise; Twilio's REST API is the dev
+# phone's stand-in inside the server itself (console/devphone: 404 in production).
 DEV_ENV := TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-auth-token} \
+	TWILIO_ACCOUNT_SID=$${TWILIO_ACCOUNT_SID:-AC00000000000000000000000000000000} \
+	TWILIO_API_BASE=$${TWILIO_API_BASE:-http://127.0.0.1:$(PORT)/dev/twilio} \
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)}
 
 .PHONY: run test install system-deps call bench lock prompts clean

@@ -42,6 +42,11 @@ def page_context() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """The landing page at / and the security headers (the app registers `bp` itself)."""
+    """The landing page at /, the dev phone and the security headers (the app registers
+    `bp` itself)."""
+    from shared.extensions import csrf
+
+    from . import devphone
     app.register_blueprint(views.site)
+    devphone.init_app(app, csrf)
     security.init_app(app)

@@ -12,6 +12,9 @@ from limits import parse_many
 from . import hours
 
 DEFAULT_OPENING_HOURS = "mon-fri 08:30-16:30"
+# Where the dev phone's stand-in for Twilio's REST API answers (console/devphone; `make run`
+# points TWILIO_API_BASE at it); never in production.
+DEV_TWILIO_API_PATH = "/dev/twilio"
 # Open311 rate limits (limits' notation; several separated by ";"): see shared/open311/limits.py.
 RATE_LIMITS = {
     "OPEN311_RATE_LIMIT": "120 per minute",  # per client address, requests without a valid key
@@ -106,6 +109,9 @@ def load_config(instance_path: Path, environ=None) -> dict:
         missing = [name for name in required if not environ.get(name, "").strip()]
         if missing:
             raise ConfigError("refusing to start in production without " + ", ".join(missing))
+        if environ.get("TWILIO_API_BASE", "").rstrip("/").endswith(DEV_TWILIO_API_PATH):
+            raise ConfigError("TWILIO_API_BASE names the dev phone's stand-in for Twilio, "
+                              "which production does not serve")
     opening_hours = environ.get("OPENING_HOURS", DEFAULT_OPENING_HOURS)
     timezone = environ.get("TIMEZONE", "Africa/Casablanca")
     try:

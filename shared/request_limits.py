@@ -19,7 +19,10 @@ IVR_MAX_BYTES = 16 * KIB
 # (a 4-byte UTF-8 character is 12 bytes), plus the other fields.
 OPEN311_MAX_BYTES = 12 * (MAX_DESCRIPTION + MAX_SUBJECT + 2 * MAX_NAME + MAX_ADDRESS) + 16 * KIB
 DEFAULT_MAX_BYTES = 64 * KIB
-BY_BLUEPRINT = {"ivr": IVR_MAX_BYTES, "open311": OPEN311_MAX_BYTES}
+# The dev phone (outside production) uploads a caller's recording: a few minutes of audio.
+DEVPHONE_MAX_BYTES = 8 * 1024 * KIB
+BY_BLUEPRINT = {"ivr": IVR_MAX_BYTES, "open311": OPEN311_MAX_BYTES,
+                "devphone": DEVPHONE_MAX_BYTES}
 MAX_FORM_PARTS = 100  # fields of a multipart form (Werkzeug's default: 1,000)
 
 

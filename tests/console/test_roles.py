@@ -32,6 +32,15 @@ AGENT_ROUTES = [
 AGENT_ONLY_ROUTES = [
     ("post", "/console/calls/CA00000000000000000000000000000000/claim", {}),
 ]
+# The dev phone's routes (outside production): agents, supervisors and admins train on it
+# (tests/console/test_devphone.py lets them in); officers are refused.
+DEV_CALL = "/console/devphone/calls/CA00000000000000000000000000000000"
+DEVPHONE_ROUTES = [
+    ("get", "/console/devphone/", None),
+    ("post", "/console/devphone/calls", {"number": "+212612345678"}),
+    *[("post", f"{DEV_CALL}/{action}", {"digits": "1"})
+      for action in ("keys", "silence", "recording", "poll", "hangup")],
+]
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
 RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
@@ -49,7 +58,9 @@ RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<c
          "/console/administrations?q=cnss": "/console/administrations",
          "/console/filed/0000000000": "/console/filed/<reference>",
          "/console/filed/0000000000/sms": "/console/filed/<reference>/sms",
-         "/console/filed/0000000000/readback": "/console/filed/<reference>/readback"}
+         "/console/filed/0000000000/readback": "/console/filed/<reference>/readback",
+         **{f"{DEV_CALL}/{action}": f"/console/devphone/calls/<sid>/{action}"
+            for action in ("keys", "silence", "recording", "poll", "hangup")}}
 # Paths of RULES that are let in (the rule has no variable: only a query string).
 LET_IN = {"/console/administrations?q=cnss"}
 
@@ -60,7 +71,7 @@ def test_every_console_route_is_listed_here(app):
               "/console/static/<path:filename>"}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
     assert rules - public == {RULES.get(path, path)
-                              for _, path, _ in AGENT_ROUTES + AGENT_ONLY_ROUTES}
+                              for _, path, _ in AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES}
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN])
@@ -71,6 +82,13 @@ def test_other_roles_are_refused(make_user, logged_in, officer_admin_id, role, m
     response = getattr(logged_in(user), method)(path, data=form)
     assert response.status_code == 403
     assert "Accès refusé" in response.text
+
+
+@pytest.mark.parametrize("method, path, form", DEVPHONE_ROUTES)
+def test_officers_are_refused_the_dev_phone(make_user, logged_in, officer_admin_id, method,
+                                            path, form):
+    user = make_user("someone", Role.OFFICER, administration_id=officer_admin_id)
+    assert getattr(logged_in(user), method)(path, data=form).status_code == 403
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
@@ -94,7 +112,8 @@ def test_agents_are_let_in_what_only_agents_do(make_user, logged_in, method, pat
     assert response.status_code == 303  # no such call: told so on the agent's page
 
 
-@pytest.mark.parametrize("method, path, form", AGENT_ROUTES + AGENT_ONLY_ROUTES)
+@pytest.mark.parametrize("method, path, form",
+                         AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES)
 def test_nobody_gets_in_without_a_login(client, method, path, form):
     response = getattr(client, method)(path, data=form)
     assert response.status_code == (302 if method == "get" else 401)

@@ -9,57 +9,41 @@ IncomingPhoneNumbers; live call updates) and records them, and it misbehaves on 
   that Twilio error code, whose message quotes the number, as Twilio's do).
 """
 import base64
-import datetime as dt
-import email.utils
-import io
 import json
 import re
 import threading
-import wave
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs
-from urllib.parse import urlsplit
 
-RECORDING = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Recordings/(?P<sid>RE\w+?)"
-                       r"(?P<ext>\.json|\.wav|\.mp3)?$")
-MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Messages\.json(?:\?.*)?$")
+from console.devphone.twilio_store import MESSAGES
+from console.devphone.twilio_store import TwilioStore
+from console.devphone.twilio_store import silent_wav  # noqa: F401  (tests import it from here)
+
 LIST = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
                   r"\.json(?:\?(?P<query>.*))?$")
 ITEM = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
                   r"/(?P<sid>\w+)\.json$")
-CALL = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls/(?P<sid>CA\w+)\.json$")
 LIST_KEYS = {"Queues": "queues", "IncomingPhoneNumbers": "incoming_phone_numbers"}
 REJECTIONS = {21211: "The 'To' number {to} is not a valid phone number.",
               21610: "Attempt to send to unsubscribed recipient {to}",
               21614: "'To' number {to} is not a valid mobile number"}
 
 
-def silent_wav(seconds: float = 1.0) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return buffer.getvalue()
-
-
-class FakeTwilio:
-    """Start with `with FakeTwilio(account_sid, auth_token) as fake:`; `fake.base_url`."""
+class FakeTwilio(TwilioStore):
+    """Start with `with FakeTwilio(account_sid, auth_token) as fake:`; `fake.base_url`.
+    Messages, recordings (any SID not stored: 1 s of silence) and call updates are the
+    dev phone's TwilioStore; the faults and the provisioning resources are this fake's."""
 
     def __init__(self, account_sid: str, auth_token: str):
-        self.account_sid, self.auth_token = account_sid, auth_token
+        super().__init__(account_sid, unknown_recordings_silent=True)
+        self.auth_token = auth_token
         self.requests: list[dict] = []
         self.fail_next: list[int] = []  # HTTP statuses to answer the next requests with
         self.stall_next = 0  # how many next requests are done but answered too late
         self.stall_seconds = 3.0
         self.reject_messages: list[int] = []  # Twilio codes refusing the next messages
-        self.sent: list[dict] = []  # the messages created, oldest first
         self.released = threading.Event()  # ends every stall at once (on exit)
-        self.deleted_recordings: set[str] = set()
-        self.recordings: dict[str, bytes] = {}  # the audio of given SIDs (else 1 s of silence)
-        self.call_updates: list[dict] = []  # live call modifications: {"sid", "form"}
         # Resources by kind and sid: {"Queues": {sid: {...}}, "IncomingPhoneNumbers": {...}}
         self.resources: dict[str, dict[str, dict]] = {"Queues": {}, "IncomingPhoneNumbers": {}}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -73,39 +57,6 @@ class FakeTwilio:
         self.released.set()
         self.server.shutdown()
         self.server.server_close()
-
-    def messages(self) -> list[dict]:
-        """The SMS the fake accepted, as posted (failed attempts left out; a stalled one in)."""
-        return [message["form"] for message in self.sent]
-
-    def send(self, form: dict) -> dict:
-        """Create a message as Twilio does on a POST to Messages.json."""
-        now = dt.datetime.now(dt.timezone.utc)
-        message = {"sid": "SM%032x" % (len(self.sent) + 1), "status": "queued",
-                   "to": form.get("To"), "from": form.get("From"), "body": form.get("Body"),
-                   "account_sid": self.account_sid,
-                   "date_created": email.utils.format_datetime(now, usegmt=True),
-                   "date_sent": None, "form": form, "created": now}
-        self.sent.append(message)
-        return message
-
-    def list_messages(self, query: dict) -> list[dict]:
-        """Messages.json's list, newest first, filtered by To, From and DateSent (a message
-        still queued has no DateSent, as at Twilio)."""
-        def wanted(message):
-            if any(query.get(key) not in (None, message[key.lower()]) for key in ("To", "From")):
-                return False
-            for key, keep in (("DateSent>", lambda d, day: d >= day),
-                              ("DateSent<", lambda d, day: d <= day),
-                              ("DateSent", lambda d, day: d == day)):
-                if key in query:
-                    sent = message["date_sent"]
-                    day = dt.date.fromisoformat(query[key][:10])
-                    if sent is None or not keep(sent.date(), day):
-                        return False
-            return True
-        found = [m for m in reversed(self.sent) if wanted(m)]
-        return [{k: v for k, v in m.items() if k not in ("form", "created")} for m in found]
 
     def _authorized(self, header: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -154,14 +105,6 @@ class FakeTwilio:
                         text = REJECTIONS.get(code, "Rejected").format(to=form.get("To"))
                         return 400, json.dumps({"code": code, "message": text, "status": 400,
                                                 "more_info": ""}).encode(), json_type
-                    created = fake.send(form)
-                    visible = {k: v for k, v in created.items() if k not in ("form", "created")}
-                    return 201, json.dumps(visible).encode(), json_type
-                if method == "GET" and MESSAGES.match(self.path):
-                    query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-                    return 200, json.dumps({
-                        "messages": fake.list_messages(query), "next_page_uri": None, "page": 0,
-                        "page_size": 50, "uri": self.path}).encode(), json_type
                 listed = LIST.match(self.path)
                 if listed and method == "GET":
                     query = {k: v[0] for k, v in parse_qs(listed["query"] or "").items()}
@@ -184,19 +127,9 @@ class FakeTwilio:
                         return 404, b'{"message": "not found"}', json_type
                     item.update({_snake(k): _value(v) for k, v in form.items()})
                     return 200, json.dumps(item).encode(), json_type
-                call = CALL.match(self.path)
-                if call and method == "POST":
-                    fake.call_updates.append({"sid": call["sid"], "form": form})
-                    return 200, json.dumps({"sid": call["sid"], "account_sid": fake.account_sid,
-                                            "status": "in-progress"}).encode(), json_type
-                match = RECORDING.match(self.path)
-                if match and method == "GET":
-                    if match["sid"] in fake.deleted_recordings:
-                        return 404, b'{"message": "not found"}', json_type
-                    return 200, fake.recordings.get(match["sid"]) or silent_wav(), "audio/x-wav"
-                if match and method == "DELETE":
-                    fake.deleted_recordings.add(match["sid"])
-                    return 204, b"", json_type
+                answer = fake.answer(method, self.path, form)
+                if answer is not None:
+                    return answer
                 return 404, b'{"message": "unknown resource"}', json_type
 
             def do_GET(self):
