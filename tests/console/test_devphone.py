@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update
 
 from console.devphone import API_PREFIX
 from console.devphone.audio import telephone_wav
@@ -19,7 +20,6 @@ from shared.config import load_config
 from shared.extensions import db
 from shared.models import Call
 from shared.types import Role
-from shared.urls import public_endpoint
 from tests.console.devphone_helpers import CALL_UPDATE
 from tests.console.devphone_helpers import CALLS
 from tests.console.devphone_helpers import NUMBER
@@ -105,10 +105,12 @@ def test_a_queued_call_waits_then_a_claim_connects_it_to_the_agent(
     assert "queue_position" in keys_heard(second)
     assert any(item["kind"] == "music" for item in second["heard"])
     assert call_row(app, first["sid"]).step == "agent"
-    # The claim: a live call update through Twilio's REST API (here the dev one).
-    with app.test_request_context():
-        twilio_rest.update_call(first["sid"], public_endpoint("ivr.connect_agent",
-                                                              agent=agent.id), 5)
+    # The agent claims it on the console: a live call update through Twilio's REST API
+    # (here the dev one).
+    claimed = client.post(f"/console/calls/{first['sid']}/claim",
+                          headers={"Accept": "application/json"})
+    assert claimed.status_code in (200, 303), claimed.text
+    assert call_row(app, first["sid"]).agent_id == agent.id
     screen = poll(client, first)
     assert screen["state"] == "agent" and screen["agent"] == agent.id
     assert poll(client, second)["state"] == "queued"  # the other caller still waits
@@ -118,6 +120,10 @@ def test_a_read_back_sent_as_twiml_plays_then_returns_the_caller_to_the_agent(
         app, client, logged_in, agent, devphone):
     phone = logged_in(agent)
     screen = queued(phone)
+    with app.app_context():  # the agent holds the call (their claim)
+        db.session.execute(update(Call).where(Call.call_sid == screen["sid"])
+                           .values(agent_id=agent.id))
+        db.session.commit()
     back = f"{app.config['PUBLIC_BASE_URL']}/ivr/agent/connect?agent={agent.id}"
     twiml = (f'<Response><Say language="fr-FR">votre référence</Say>'
              f'<Play>https://x.test/ivr/prompts/fr/digit_4.wav</Play>'
