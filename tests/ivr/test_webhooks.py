@@ -337,3 +337,29 @@ def test_unknown_prompts_are_404_and_nothing_outside_the_folder_is_served(client
 
 def test_the_media_stream_is_not_plain_http(client):
     assert client.get("/ivr/media").status_code == 400
+
+
+def test_only_the_first_webhook_commits_without_waiting_for_the_disk(app, caller,
+                                                                     monkeypatch):
+    """A call coming in writes where the call is, nothing else: it does not wait for an
+    fsync (50 callers dialling at once would wait for 50 in turn). Every later webhook,
+    and above all the one that files the case and reads its reference back, waits for the
+    disk (SQLite; on PostgreSQL every commit does)."""
+    from shared import database
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's synchronous level")
+        db.session.remove()
+        db.engine.dispose()  # fresh connections, at FULL: the spy below knows each level
+    levels, by_connection, real = [], {}, database.run  # each connection has its level
+
+    def run(cursor, sql):
+        if sql.startswith("PRAGMA synchronous="):
+            by_connection[cursor.connection] = sql.split("=")[1]
+        elif sql == "BEGIN IMMEDIATE":
+            levels.append(by_connection.get(cursor.connection, "FULL"))
+        real(cursor, sql)
+    monkeypatch.setattr(database, "run", run)
+    turn = file_by_phone(caller)  # dials first
+    assert "case_filed" in turn.keys
+    assert levels[0] == "NORMAL" and len(levels) > 8 and set(levels[1:]) == {"FULL"}
