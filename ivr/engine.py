@@ -12,7 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from shared import identity
 from shared.caller_limits import CallerLimits
-from shared.database import progress_only
+from shared.database import call_progress
 from shared.extensions import db
 from shared.models import Call
 from shared.models import utcnow
@@ -165,10 +165,10 @@ def answer_step(sid: str, form, posted_step: str | None, turn: int,
     choice `spoken` on the media stream, and return the TwiML of where the call is now,
     committed before Twilio speaks any of it."""
     caller = caller_number(form)
-    if posted_step is None:
-        # The call comes in: its transaction writes where the call is, nothing else (a
-        # burst of callers dialling at once no longer waits for one fsync per call).
-        progress_only(db.session)
+    # Most answers only move the call on: those commits wait for no fsync (on SQLite),
+    # so a burst of callers dialling at once no longer waits for one fsync per call; a
+    # case filed is on disk before its reference is read back.
+    call_progress(db.session)
     call = load_call(sid)
     if call is None:
         try:

@@ -8,8 +8,8 @@ DEFERRED, without it, and never waits for a writer (WAL). A read transaction tha
 locks starts again with the turn (it has written nothing); one that later writes is
 upgraded in place. `will_write(session)` says a transaction will write before it reads.
 
-SQLite commits wait for the disk (synchronous=FULL), but for a transaction said to write
-only call progress (`progress_only(session)`): see there.
+SQLite commits wait for the disk (synchronous=FULL), but those of a webhook that wrote only
+where a call is (`call_progress(session)`): see there.
 """
 from __future__ import annotations
 
@@ -111,9 +111,10 @@ STATE = "sqlite_transaction"
 PENDING, READING, WRITING = "pending", "reading", "writing"
 LOCK_NEXT = "sqlite_lock_next"          # will_write(): the next statement locks
 SAVEPOINTS = "sqlite_savepoints"        # how many are open
-PROGRESS_NEXT = "sqlite_progress_next"  # progress_only(): the transaction to begin is
+PROGRESS_NEXT = "sqlite_progress_next"  # call_progress(): for the transaction to begin
 SYNCHRONOUS = "sqlite_synchronous"      # the connection's level now (FULL unless set)
-UNSYNCED = "sqlite_unsynced_write"      # a progress-only transaction wrote something else
+UNSYNCED = "sqlite_unsynced_write"      # such a transaction wrote more than call progress
+WAL_PATH = "sqlite_wal_path"
 FULL, NORMAL = "FULL", "NORMAL"
 # Rows that only say where a live call is (and the language its number chose): a power
 # loss that takes the last of them takes the calls in progress with it anyway.
@@ -145,15 +146,17 @@ def will_write(session: Session | scoped_session | Connection) -> None:
         connection.info[LOCK_NEXT] = True
 
 
-def progress_only(session: Session | scoped_session | Connection) -> None:
-    """Say that the transaction about to begin writes only call progress (PROGRESS_TABLES),
-    e.g. the first webhook of a call. On SQLite it then commits without waiting for the
-    disk (synchronous=NORMAL): it survives the process being killed, and the next durable
-    commit (WAL frames are synced in order) or checkpoint puts it on disk; only a power
-    loss in between takes it, when the calls in progress are cut anyway. Under a burst of
-    first webhooks the write turn is no longer held through one fsync per call. Should it
-    write any other table, the WAL is synced before its commit returns, as FULL does. No-op
-    on PostgreSQL: there commits do not wait for each other, and nothing is relaxed."""
+def call_progress(session: Session | scoped_session | Connection) -> None:
+    """Say that the transaction about to begin is an IVR webhook's: it writes where a call
+    is (PROGRESS_TABLES) and maybe more (a case filed, a job). On SQLite it then commits
+    without waiting for the disk (synchronous=NORMAL) when it wrote call progress only:
+    that survives the process being killed, and the next durable commit (WAL frames are
+    synced in order) or checkpoint puts it on disk; only a power loss in between takes
+    it, when the calls in progress are cut anyway. If it wrote anything else, the WAL is
+    synced before its commit returns, as under FULL (a case is on disk before its
+    reference is read back), after the write turn is handed on: commits no longer queue
+    behind each other's fsync. No-op on PostgreSQL, where commits do not wait for each
+    other and every commit stays synchronous."""
     connection = session if isinstance(session, Connection) else session.connection()
     if connection.dialect.name == "sqlite" and connection.info.get(STATE) == PENDING:
         connection.info[PROGRESS_NEXT] = True
@@ -166,12 +169,12 @@ def written_table(context) -> str | None:
     return getattr(table, "name", None)
 
 
-def sync_wal(connection: Connection) -> None:
+def sync_wal(info: dict) -> None:
     """fsync the database's write-ahead log: what synchronous=FULL does at each commit."""
-    path = connection.exec_driver_sql("PRAGMA database_list").fetchone()[2]
-    if not path:
+    path = info.get(WAL_PATH)
+    if path is None:
         return  # in memory
-    descriptor = os.open(f"{path}-wal", os.O_RDONLY)
+    descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
@@ -195,7 +198,7 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection, record):
         # Autocommit at the driver: the listeners below issue BEGIN themselves (pysqlite's
         # own BEGIN is deferred, emitted too late, and never IMMEDIATE). Then WAL (readers
         # never wait for the writer) and durable commits.
@@ -205,6 +208,9 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
         cursor.execute(f"PRAGMA synchronous={FULL}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(limits.lock_timeout * 1000)}")
+        path = cursor.execute("PRAGMA database_list").fetchone()[2]
+        if path:
+            record.info[WAL_PATH] = f"{path}-wal"
         cursor.close()
 
     turns = WriterTurns(limits.lock_timeout)
@@ -279,11 +285,13 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
         # Commit here rather than after this event (SQLAlchemy's own commit then finds
         # nothing to do): the next writer gets the turn once the commit is on disk, not
         # while it is written, when its BEGIN IMMEDIATE would sleep in SQLite's busy handler.
-        if connection.info.get(STATE) in (READING, WRITING):
+        info = connection.info
+        unsynced = info.get(STATE) == WRITING and info.get(UNSYNCED)
+        if info.get(STATE) in (READING, WRITING):
             connection.exec_driver_sql("COMMIT")
-            if connection.info.get(UNSYNCED):
-                sync_wal(connection)  # more than call progress: on disk before it returns
-        end(connection.info)
+        end(info)
+        if unsynced:
+            sync_wal(info)  # more than call progress: on disk before the commit returns
 
     def on_rollback(connection):
         end(connection.info)

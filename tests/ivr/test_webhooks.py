@@ -339,27 +339,38 @@ def test_the_media_stream_is_not_plain_http(client):
     assert client.get("/ivr/media").status_code == 400
 
 
-def test_only_the_first_webhook_commits_without_waiting_for_the_disk(app, caller,
-                                                                     monkeypatch):
-    """A call coming in writes where the call is, nothing else: it does not wait for an
-    fsync (50 callers dialling at once would wait for 50 in turn). Every later webhook,
-    and above all the one that files the case and reads its reference back, waits for the
-    disk (SQLite; on PostgreSQL every commit does)."""
+def test_only_the_webhook_that_files_waits_for_the_disk(app, caller, monkeypatch):
+    """Answers that only move the call on commit without waiting for an fsync (SQLite):
+    50 callers dialling at once no longer wait for 50 in turn. The answer that files the
+    case has it on disk (the write-ahead log synced) before its reference is read back."""
+    from urllib.parse import urlsplit
     from shared import database
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's synchronous level")
         db.session.remove()
         db.engine.dispose()  # fresh connections, at FULL: the spy below knows each level
-    levels, by_connection, real = [], {}, database.run  # each connection has its level
+    levels, by_connection, run = [], {}, database.run  # each connection has its level
+    webhooks, synced, sync_wal, post = [], [], database.sync_wal, caller.transport.post
 
-    def run(cursor, sql):
+    def spy_run(cursor, sql):
         if sql.startswith("PRAGMA synchronous="):
             by_connection[cursor.connection] = sql.split("=")[1]
         elif sql == "BEGIN IMMEDIATE":
             levels.append(by_connection.get(cursor.connection, "FULL"))
-        real(cursor, sql)
-    monkeypatch.setattr(database, "run", run)
-    turn = file_by_phone(caller)  # dials first
-    assert "case_filed" in turn.keys
-    assert levels[0] == "NORMAL" and len(levels) > 8 and set(levels[1:]) == {"FULL"}
+        run(cursor, sql)
+
+    def spy_sync_wal(info):
+        synced.append(webhooks[-1])
+        sync_wal(info)
+
+    def spy_post(url, form, headers):
+        webhooks.append(urlsplit(url).path)
+        return post(url, form, headers)
+    monkeypatch.setattr(database, "run", spy_run)
+    monkeypatch.setattr(database, "sync_wal", spy_sync_wal)
+    monkeypatch.setattr(caller.transport, "post", spy_post)
+    turn = file_by_phone(caller)  # from the dial
+    assert "case_filed" in turn.keys and webhooks[0] == "/ivr/voice"
+    assert len(levels) >= len(webhooks) > 8 and set(levels) == {"NORMAL"}
+    assert synced == ["/ivr/step/description"] == webhooks[-1:]

@@ -205,10 +205,10 @@ def synchronous(connection) -> int:
     return connection.exec_driver_sql("PRAGMA synchronous").scalar()
 
 
-def test_a_progress_only_transaction_commits_without_waiting_for_the_disk(engine, fsyncs):
+def test_a_call_progress_transaction_commits_without_waiting_for_the_disk(engine, fsyncs):
     with engine.connect() as connection:
         with connection.begin():
-            database.progress_only(connection)
+            database.call_progress(connection)
             connection.execute(CALLS.insert().values(n=1))
             assert synchronous(connection) == 1  # NORMAL: no fsync at its commit
         with connection.begin():
@@ -217,17 +217,17 @@ def test_a_progress_only_transaction_commits_without_waiting_for_the_disk(engine
     assert fsyncs == []
 
 
-def test_a_progress_only_transaction_that_writes_more_is_synced_before_it_returns(engine,
+def test_a_call_progress_transaction_that_writes_more_is_synced_before_it_returns(engine,
                                                                                 fsyncs):
     """Anything but call progress (a case, a job) is on disk when its commit returns,
     as under synchronous=FULL: the write-ahead log is synced."""
     with engine.connect() as connection:
         with connection.begin():
-            database.progress_only(connection)
+            database.call_progress(connection)
             connection.execute(CALLS.insert().values(n=1))
             connection.execute(T.insert().values(n=1))
         assert fsyncs and fsyncs[-1].endswith("turns.db-wal")
         with connection.begin():
-            database.progress_only(connection)
+            database.call_progress(connection)
             connection.execute(CALLS.insert().values(n=2))
     assert len(fsyncs) == 1
