@@ -374,3 +374,60 @@ def test_only_the_webhook_that_files_waits_for_the_disk(app, caller, monkeypatch
     assert "case_filed" in turn.keys and webhooks[0] == "/ivr/voice"
     assert len(levels) >= len(webhooks) > 8 and set(levels) == {"NORMAL"}
     assert synced == ["/ivr/step/description"] == webhooks[-1:]
+
+
+def dropped_connection() -> Exception:
+    from sqlalchemy.exc import OperationalError
+    return OperationalError("SELECT", {}, Exception("server closed the connection"),
+                            connection_invalidated=True)
+
+
+def test_a_webhook_that_meets_a_dropped_connection_runs_again_on_a_new_one(app, caller,
+                                                                          monkeypatch):
+    """Pooled connections are not pinged before use (a round trip per webhook): the one
+    webhook that finds its connection dead (a database restart) runs once more."""
+    import ivr.engine
+    real, failures = ivr.engine.load_call, []
+
+    def load_call(sid):
+        if not failures:
+            failures.append(sid)
+            raise dropped_connection()
+        return real(sid)
+    monkeypatch.setattr(ivr.engine, "load_call", load_call)
+    turn = caller.dial()
+    assert failures and turn.status == 200 and "technical_problem" not in turn.keys
+    assert "language_option" in turn.keys and count(app, Call) == 1
+
+
+def test_a_connection_dropped_twice_is_an_apology_not_a_loop(app, caller, monkeypatch):
+    import ivr.engine
+    calls = []
+
+    def load_call(sid):
+        calls.append(sid)
+        raise dropped_connection()
+    monkeypatch.setattr(ivr.engine, "load_call", load_call)
+    turn = caller.dial()
+    assert turn.status == 200 and "technical_problem" in turn.keys and len(calls) == 2
+
+
+def test_after_a_database_restart_calls_go_on_without_an_apology(app, caller):
+    """PostgreSQL: every pooled connection killed (as a restart does) between two webhooks."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+    from sqlalchemy.pool import NullPool
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's backends")
+        url = db.engine.url
+    to_main_menu(caller, "fr")
+    outside = create_engine(url, poolclass=NullPool)  # not one of the app's connections
+    with outside.connect() as connection:
+        killed = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    outside.dispose()
+    assert killed >= 1
+    turn = caller.press("1")
+    assert turn.status == 200 and "technical_problem" not in turn.keys
