@@ -283,8 +283,10 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
 
     def on_commit(connection):
         # Commit here rather than after this event (SQLAlchemy's own commit then finds
-        # nothing to do): the next writer gets the turn once the commit is on disk, not
-        # while it is written, when its BEGIN IMMEDIATE would sleep in SQLite's busy handler.
+        # nothing to do): the next writer gets the turn once SQLite has committed (and, at
+        # FULL, synced), not while it commits, when its BEGIN IMMEDIATE would sleep in
+        # SQLite's busy handler. A call-progress transaction that wrote more syncs the WAL
+        # after handing on the turn: its own answer waits for the disk, the next writer not.
         info = connection.info
         unsynced = info.get(STATE) == WRITING and info.get(UNSYNCED)
         if info.get(STATE) in (READING, WRITING):
