@@ -131,7 +131,8 @@ class Burst:
         self._warm_up()
 
     def _serve(self, port: int, app: str, log: str) -> Server:
-        server = Server(self.env, port, 1, self.args.threads, self.tmp / log, app=app,
+        workers = self.args.workers if app == "shared.wsgi:app" else 1
+        server = Server(self.env, port, workers, self.args.threads, self.tmp / log, app=app,
                         keep_alive=self.args.keep_alive)
         self.servers.append(server)
         print(f"starting {app} on {server.url} ...", file=sys.stderr)
@@ -205,7 +206,7 @@ class Burst:
         cases = self.db.scalar("SELECT count(*) FROM cases")
         return {
             "database": self.db.kind,
-            "server": f"gunicorn -w 1 --threads {self.args.threads} "
+            "server": f"gunicorn -w {self.args.workers} --threads {self.args.threads} "
                       f"--keep-alive {self.args.keep_alive}, jobs in "
                       + ("the web process" if self.args.job_worker == "thread"
                          else "a `flask jobs work` process"),
@@ -278,6 +279,9 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL (a throwaway schema is used in it); "
                              "default: SQLite in the temp dir")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gunicorn -w of the IVR (the Procfile's 1; more need REDIS_URL "
+                             "for Socket.IO and rate limits in production)")
     parser.add_argument("--threads", type=int, default=32,
                         help="gunicorn --threads (the Procfile's default)")
     parser.add_argument("--keep-alive", type=int, default=75,
