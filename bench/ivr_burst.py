@@ -10,6 +10,7 @@ the figures read as ratios on a shared machine.
     python bench/ivr_burst.py --rounds 3           # three bursts (baseline, IVR, in turn)
     python bench/ivr_burst.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     python bench/ivr_burst.py --json
+    python bench/ivr_burst.py --job-worker process # jobs in the Procfile's worker process
 
 Built from bench/ivr_load.py's pieces (server, fake Twilio, database, checked calls).
 """
@@ -18,9 +19,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,6 +106,7 @@ class Burst:
         self.db = Database(args.database_url, tmp)
         self.ivr_stats, self.bare_stats = Stats(), Stats()
         self.servers: list[Server] = []
+        self.worker: subprocess.Popen | None = None
         self.sequence = itertools.count()
 
     def start(self) -> None:
@@ -110,6 +114,8 @@ class Burst:
         port = free_port()
         self.auth_token = secrets.token_hex(16)
         self.env = server_environment(self.tmp, self.db, port, self.fake, self.auth_token)
+        if self.args.job_worker == "process":
+            self.env["JOB_WORKER"] = "none"  # the web process runs no jobs
         print(f"release ({self.db.describe()}) ...", file=sys.stderr)
         release = subprocess.run([sys.executable, "-m", "flask", "--app",
                                   "shared.app:create_app", "release"], cwd=ROOT, env=self.env,
@@ -117,18 +123,30 @@ class Burst:
         if release.returncode != 0:
             raise RuntimeError(f"flask release failed:\n{release.stdout}{release.stderr}")
         self.ivr = self._serve(port, "shared.wsgi:app", "server.log")
+        if self.args.job_worker == "process":
+            self._start_worker()
         self.bare = self._serve(free_port(), "bench.baseline_app:app", "baseline.log")
         self.bench = Bench(self.args, self.env["PUBLIC_BASE_URL"], self.auth_token,
                            self.ivr_stats)
         self._warm_up()
 
     def _serve(self, port: int, app: str, log: str) -> Server:
-        server = Server(self.env, port, 1, self.args.threads, self.tmp / log, app=app,
+        workers = self.args.workers if app == "shared.wsgi:app" else 1
+        server = Server(self.env, port, workers, self.args.threads, self.tmp / log, app=app,
                         keep_alive=self.args.keep_alive)
         self.servers.append(server)
         print(f"starting {app} on {server.url} ...", file=sys.stderr)
         server.start()
         return server
+
+    def _start_worker(self) -> None:
+        """The Procfile's `worker: flask ... jobs work`, beside the web process."""
+        print("starting flask jobs work ...", file=sys.stderr)
+        self.worker_log = (self.tmp / "worker.log").open("ab")
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "shared.app:create_app", "jobs", "work"],
+            cwd=ROOT, env=self.env, stdout=self.worker_log, stderr=subprocess.STDOUT,
+            start_new_session=True)
 
     def _transport(self, server: Server, stats: Stats):
         timed = TimedTransport(HttpTransport(server.url, timeout=self.args.timeout), stats)
@@ -188,8 +206,10 @@ class Burst:
         cases = self.db.scalar("SELECT count(*) FROM cases")
         return {
             "database": self.db.kind,
-            "server": f"gunicorn -w 1 --threads {self.args.threads} "
-                      f"--keep-alive {self.args.keep_alive}",
+            "server": f"gunicorn -w {self.args.workers} --threads {self.args.threads} "
+                      f"--keep-alive {self.args.keep_alive}, jobs in "
+                      + ("the web process" if self.args.job_worker == "thread"
+                         else "a `flask jobs work` process"),
             "callers": self.args.callers, "rounds": rounds,
             "pause_s": [self.args.pause_min, self.args.pause_max],
             "ivr_ms": latency(ivr), "bare_ms": latency(bare),
@@ -206,6 +226,14 @@ class Burst:
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
+        if self.worker is not None and self.worker.poll() is None:
+            os.killpg(self.worker.pid, signal.SIGTERM)  # its own session: only the worker
+            try:
+                self.worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.worker.pid, signal.SIGKILL)
+                self.worker.wait()
+            self.worker_log.close()
         self.fake.stop()
 
 
@@ -232,7 +260,7 @@ def print_report(f: dict) -> None:
     for failure in f["failures"]:
         print(f"     {failure}")
     print("  by round: IVR p99 ms " + ", ".join(str(r["ivr_ms"]["p99"]) for r in f["rounds"])
-          + ";  server CPU ms per IVR webhook (jobs included) " + ", ".join(
+          + ";  web process CPU ms per IVR webhook (its jobs included) " + ", ".join(
               str(r["ivr_cpu_ms_per_webhook"]) for r in f["rounds"]))
     log = f["server_log"]
     print(f"  server log: {log.get('error', 0)} errors, {log.get('warning', 0)} warnings")
@@ -251,10 +279,17 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL (a throwaway schema is used in it); "
                              "default: SQLite in the temp dir")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gunicorn -w of the IVR (the Procfile's 1; more need REDIS_URL "
+                             "for Socket.IO and rate limits in production)")
     parser.add_argument("--threads", type=int, default=32,
                         help="gunicorn --threads (the Procfile's default)")
     parser.add_argument("--keep-alive", type=int, default=75,
                         help="gunicorn --keep-alive (the Procfile's; gunicorn's default is 2)")
+    parser.add_argument("--job-worker", choices=("thread", "process"), default="thread",
+                        help="jobs (SMS, recordings) in job threads of the web process "
+                             "(JOB_WORKER=thread, the default) or in the Procfile's worker "
+                             "process (JOB_WORKER=none + `flask jobs work`)")
     parser.add_argument("--timeout", type=float, default=30, help="per webhook, seconds")
     parser.add_argument("--drain-seconds", type=float, default=60)
     parser.add_argument("--twilio-delay-ms", type=float, default=0)

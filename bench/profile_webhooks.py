@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sqlalchemy import event  # noqa: E402
+
 from ivr_load import ACCOUNT_SID  # noqa: E402
 from ivr_load import Bench  # noqa: E402
 from ivr_load import Database  # noqa: E402
@@ -37,6 +39,11 @@ class Profiled:
     def __init__(self, app, profiler: cProfile.Profile | None, only: str | None = None):
         self.app, self.profiler, self.only = app, profiler, only
         self.cpu_by_path: dict[str, list[float]] = defaultdict(list)
+        self.statements_by_path: dict[str, list[int]] = defaultdict(list)
+        self.statements = 0  # sent through SQLAlchemy by the request being handled
+
+    def count_statement(self, *_args) -> None:
+        self.statements += 1
 
     @property
     def requests(self) -> int:
@@ -49,6 +56,7 @@ class Profiled:
     def __call__(self, environ, start_response):
         path = environ["PATH_INFO"].removeprefix("/ivr/")
         profiler = self.profiler if self.only in (None, path) else None
+        self.statements = 0
         started = time.thread_time()
         if profiler is not None:
             profiler.enable()
@@ -58,13 +66,18 @@ class Profiled:
             if profiler is not None:
                 profiler.disable()
             self.cpu_by_path[path].append(time.thread_time() - started)
+            self.statements_by_path[path].append(self.statements)
 
 
 def report_cpu(middleware: Profiled, calls: int, database: str) -> None:
     print(f"{calls} filing calls, {middleware.requests} webhooks, "
           f"{middleware.cpu * 1000 / middleware.requests:.2f} ms CPU per webhook ({database})")
+    print("  (SQL statements per webhook, COMMIT included; SQLite's BEGIN and PRAGMAs, sent by "
+          "the engine's own listeners, are not counted)")
     for path, values in sorted(middleware.cpu_by_path.items(), key=lambda item: -sum(item[1])):
-        print(f"  {path:<32} {len(values):>5} x {sum(values) * 1000 / len(values):6.2f} ms")
+        statements = middleware.statements_by_path[path]
+        print(f"  {path:<32} {len(values):>5} x {sum(values) * 1000 / len(values):6.2f} ms"
+              f"   {sum(statements) / len(statements):5.1f} statements")
 
 
 def main(argv=None) -> int:
@@ -93,6 +106,9 @@ def main(argv=None) -> int:
         with app.app_context():
             cli.release()
         app.wsgi_app = Profiled(app.wsgi_app, None, args.only)
+        with app.app_context():
+            event.listen(sqlalchemy.engine, "before_cursor_execute",
+                         app.wsgi_app.count_statement)
         bench = Bench(argparse.Namespace(timeout=30, calls=1), "http://bench.test", token,
                       Stats())
         transport = FlaskTransport(app.test_client())

@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from shared import identity
 from shared.caller_limits import CallerLimits
+from shared.database import call_progress
 from shared.extensions import db
 from shared.models import Call
 from shared.models import utcnow
@@ -69,12 +70,13 @@ def speech_languages(languages) -> frozenset[str]:
     return vosk_languages()
 
 
-def flow_env(form) -> FlowEnv:
+def flow_env(caller: str | None) -> FlowEnv:
+    """The facts a transition may use, for a call from `caller` (its E.164 number)."""
     languages = catalogue().languages
     speech = speech_languages(languages)
     # Heard offline on the call's media stream (auto, vosk), not by Twilio in <Gather>.
     stream = frozenset() if cloud_speech() else speech
-    return FlowEnv(session=db.session, languages=languages, caller=caller_number(form),
+    return FlowEnv(session=db.session, languages=languages, caller=caller,
                    can_queue=queue.can_queue, speech_languages=speech,
                    limits=CallerLimits.from_config(current_app.config),
                    stream_languages=stream)
@@ -162,14 +164,37 @@ def answer_step(sid: str, form, posted_step: str | None, turn: int,
     """Apply what was posted for `posted_step` at `turn` (None: the call comes in), or the
     choice `spoken` on the media stream, and return the TwiML of where the call is now,
     committed before Twilio speaks any of it."""
-    call = load_call(sid) or start_call(sid, form)
+    caller = caller_number(form)
+    # Most answers only move the call on: those commits wait for no fsync (on SQLite),
+    # so a burst of callers dialling at once no longer waits for one fsync per call; a
+    # case filed is on disk before its reference is read back.
+    call_progress(db.session)
+    call = load_call(sid)
+    if call is None:
+        try:
+            return respond(start_call(sid, caller, form), caller, form, posted_step, turn,
+                           spoken)
+        except IntegrityError:
+            # Two copies of its first webhook (Twilio retries) both found no row; this one
+            # met the other's at insert: it answers from that row (the same TwiML).
+            db.session.rollback()
+            call = load_call(sid)
+            if call is None:
+                raise
+            log.info("call %s: another copy of its first webhook inserted it", sid)
+    return respond(call, caller, form, posted_step, turn, spoken)
+
+
+def respond(call: Call, caller: str | None, form, posted_step: str | None, turn: int,
+            spoken: SpokenChoice | None) -> str:
+    """answer_step's work on the call's row (locked, or new and pending insert)."""
     if call.ended_at is not None:  # a late copy after the status callback: nothing to say
         return hangup()
     # A spoken choice has a key of its own: a key pressed at the same turn is another answer.
     request_key = f"{posted_step}:{turn}" + (":said" if spoken else "")
     if call.last_request_key == request_key:
         return call.last_response  # Twilio retried: the same TwiML, nothing applied
-    env = flow_env(form)
+    env = flow_env(caller)
     fresh = posted_step is not None and posted_step == call.step and turn == call.turn
     if fresh:
         step = STEPS[call.step]
@@ -191,25 +216,17 @@ def hangup() -> str:
     return str(response)
 
 
-def start_call(sid: str, form) -> Call:
-    """Insert the call, or get it: two copies of its first webhook (Twilio retries) can
-    both find no row; the second to insert gets the first's row, committed by then."""
-    caller = caller_number(form)
+def start_call(sid: str, caller: str | None, form) -> Call:
+    """The new call, pending in the session: inserted by the commit that stores its first
+    answer, in one INSERT with its final values (no early flush, no savepoint). A copy of
+    the webhook that inserted it first makes that flush fail: see answer_step."""
     call = Call(call_sid=sid, caller=caller, called=(form.get("To") or "")[:32] or None,
                 step=FIRST_STEP, retries=0, turn=0, answers={}, started_at=utcnow())
     preferred = preferred_language(db.session, caller)
     if preferred:
         call.answers = {"preferred_language": preferred}
         call.language = preferred
-    try:
-        with db.session.begin_nested():
-            db.session.add(call)
-    except IntegrityError:
-        log.info("call %s: another copy of its first webhook inserted it", sid)
-        existing = load_call(sid)
-        if existing is None:
-            raise
-        return existing
+    db.session.add(call)
     log.info("call %s from %s", sid, identity.mask(caller))
     return call
 
@@ -217,6 +234,6 @@ def start_call(sid: str, form) -> Call:
 def resume_at(call: Call, step: str, form) -> str:
     """Send the call on to `step` (outside a step's own transition) and render it."""
     move(call, step)
-    xml = render(call, flow_env(form))
+    xml = render(call, flow_env(caller_number(form)))
     db.session.commit()
     return xml

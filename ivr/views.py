@@ -13,6 +13,7 @@ from flask import current_app
 from flask import request
 from flask import send_file
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
@@ -55,9 +56,19 @@ def empty() -> Response:
 
 
 def safely(handler):
-    """Run a webhook; an error on our side still answers TwiML (an apology), never a 5xx."""
+    """Run a webhook; an error on our side still answers TwiML (an apology), never a 5xx.
+    A webhook that met a dropped database connection (a restart: the pool is renewed) runs
+    once more: webhooks are idempotent (Twilio retries them), so one whose commit may have
+    gone through answers as its retry would."""
     try:
-        return handler()
+        try:
+            return handler()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            db.session.rollback()
+            log.warning("database connection lost on %s: run again on a new one", request.path)
+            return handler()
     except HTTPException:
         raise
     except Exception:

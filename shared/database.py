@@ -7,9 +7,13 @@ DDL) or a SELECT ... FOR UPDATE begins IMMEDIATE with the write turn; a plain re
 DEFERRED, without it, and never waits for a writer (WAL). A read transaction that later
 locks starts again with the turn (it has written nothing); one that later writes is
 upgraded in place. `will_write(session)` says a transaction will write before it reads.
+
+SQLite commits wait for the disk (synchronous=FULL), but those of a webhook that wrote only
+where a call is (`call_progress(session)`): see there.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -107,6 +111,14 @@ STATE = "sqlite_transaction"
 PENDING, READING, WRITING = "pending", "reading", "writing"
 LOCK_NEXT = "sqlite_lock_next"          # will_write(): the next statement locks
 SAVEPOINTS = "sqlite_savepoints"        # how many are open
+PROGRESS_NEXT = "sqlite_progress_next"  # call_progress(): for the transaction to begin
+SYNCHRONOUS = "sqlite_synchronous"      # the connection's level now (FULL unless set)
+UNSYNCED = "sqlite_unsynced_write"      # such a transaction wrote more than call progress
+WAL_PATH = "sqlite_wal_path"
+FULL, NORMAL = "FULL", "NORMAL"
+# Rows that only say where a live call is (and the language its number chose): a power
+# loss that takes the last of them takes the calls in progress with it anyway.
+PROGRESS_TABLES = frozenset({"calls", "caller_preferences"})
 WRITE_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"})
 
 
@@ -134,6 +146,41 @@ def will_write(session: Session | scoped_session | Connection) -> None:
         connection.info[LOCK_NEXT] = True
 
 
+def call_progress(session: Session | scoped_session | Connection) -> None:
+    """Say that the transaction about to begin is an IVR webhook's: it writes where a call
+    is (PROGRESS_TABLES) and maybe more (a case filed, a job). On SQLite it then commits
+    without waiting for the disk (synchronous=NORMAL) when it wrote call progress only:
+    that survives the process being killed, and the next durable commit (WAL frames are
+    synced in order) or checkpoint puts it on disk; only a power loss in between takes
+    it, when the calls in progress are cut anyway. If it wrote anything else, the WAL is
+    synced before its commit returns, as under FULL (a case is on disk before its
+    reference is read back), after the write turn is handed on: commits no longer queue
+    behind each other's fsync. No-op on PostgreSQL, where commits do not wait for each
+    other and every commit stays synchronous."""
+    connection = session if isinstance(session, Connection) else session.connection()
+    if connection.dialect.name == "sqlite" and connection.info.get(STATE) == PENDING:
+        connection.info[PROGRESS_NEXT] = True
+
+
+def written_table(context) -> str | None:
+    """The table an ORM or Core INSERT/UPDATE/DELETE writes; None when unknown (text SQL)."""
+    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    table = getattr(statement, "table", None)
+    return getattr(table, "name", None)
+
+
+def sync_wal(info: dict) -> None:
+    """fsync the database's write-ahead log: what synchronous=FULL does at each commit."""
+    path = info.get(WAL_PATH)
+    if path is None:
+        return  # in memory
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def run(cursor, sql: str) -> None:
     """Run `sql` from an event listener, its errors wrapped as SQLAlchemy's would be (so
     "database is locked" is an OperationalError to whoever handles them)."""
@@ -151,16 +198,19 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection, record):
         # Autocommit at the driver: the listeners below issue BEGIN themselves (pysqlite's
         # own BEGIN is deferred, emitted too late, and never IMMEDIATE). Then WAL (readers
         # never wait for the writer) and durable commits.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={FULL}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(limits.lock_timeout * 1000)}")
+        path = cursor.execute("PRAGMA database_list").fetchone()[2]
+        if path:
+            record.info[WAL_PATH] = f"{path}-wal"
         cursor.close()
 
     turns = WriterTurns(limits.lock_timeout)
@@ -174,10 +224,22 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
     def _before_execute(connection, cursor, statement, _parameters, context, _executemany):
         info = connection.info
         state = info.get(STATE)
+        writing = writes(statement, context)
         if state is not None and state != WRITING:
-            begin(info, cursor, state, info.pop(LOCK_NEXT, False) or locks(context),
-                  writes(statement, context))
+            if state == PENDING:
+                set_synchronous(info, cursor, NORMAL if info.pop(PROGRESS_NEXT, False)
+                                else FULL)
+            begin(info, cursor, state, info.pop(LOCK_NEXT, False) or locks(context), writing)
+        if writing and info.get(SYNCHRONOUS) == NORMAL \
+                and written_table(context) not in PROGRESS_TABLES:
+            info[UNSYNCED] = True
         count_savepoints(info, statement)
+
+    def set_synchronous(info, cursor, level: str) -> None:
+        # Only between transactions (SQLite refuses inside one): before each BEGIN.
+        if info.get(SYNCHRONOUS, FULL) != level:
+            run(cursor, f"PRAGMA synchronous={level}")
+            info[SYNCHRONOUS] = level
 
     def begin(info, cursor, state, locking: bool, writing: bool) -> None:
         if not locking and not writing:
@@ -215,17 +277,23 @@ def tune_engine(engine: Engine, limits: Limits = Limits()) -> None:
 
     # The turn passes on when the transaction ends, however it ends.
     def end(info: dict) -> None:
-        for key in (STATE, LOCK_NEXT, SAVEPOINTS):
+        for key in (STATE, LOCK_NEXT, SAVEPOINTS, PROGRESS_NEXT, UNSYNCED):
             info.pop(key, None)
         turns.give_back(info)
 
     def on_commit(connection):
         # Commit here rather than after this event (SQLAlchemy's own commit then finds
-        # nothing to do): the next writer gets the turn once the commit is on disk, not
-        # while it is written, when its BEGIN IMMEDIATE would sleep in SQLite's busy handler.
-        if connection.info.get(STATE) in (READING, WRITING):
+        # nothing to do): the next writer gets the turn once SQLite has committed (and, at
+        # FULL, synced), not while it commits, when its BEGIN IMMEDIATE would sleep in
+        # SQLite's busy handler. A call-progress transaction that wrote more syncs the WAL
+        # after handing on the turn: its own answer waits for the disk, the next writer not.
+        info = connection.info
+        unsynced = info.get(STATE) == WRITING and info.get(UNSYNCED)
+        if info.get(STATE) in (READING, WRITING):
             connection.exec_driver_sql("COMMIT")
-        end(connection.info)
+        end(info)
+        if unsynced:
+            sync_wal(info)  # more than call progress: on disk before the commit returns
 
     def on_rollback(connection):
         end(connection.info)

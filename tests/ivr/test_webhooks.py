@@ -337,3 +337,97 @@ def test_unknown_prompts_are_404_and_nothing_outside_the_folder_is_served(client
 
 def test_the_media_stream_is_not_plain_http(client):
     assert client.get("/ivr/media").status_code == 400
+
+
+def test_only_the_webhook_that_files_waits_for_the_disk(app, caller, monkeypatch):
+    """Answers that only move the call on commit without waiting for an fsync (SQLite):
+    50 callers dialling at once no longer wait for 50 in turn. The answer that files the
+    case has it on disk (the write-ahead log synced) before its reference is read back."""
+    from urllib.parse import urlsplit
+    from shared import database
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's synchronous level")
+        db.session.remove()
+        db.engine.dispose()  # fresh connections, at FULL: the spy below knows each level
+    levels, by_connection, run = [], {}, database.run  # each connection has its level
+    webhooks, synced, sync_wal, post = [], [], database.sync_wal, caller.transport.post
+
+    def spy_run(cursor, sql):
+        if sql.startswith("PRAGMA synchronous="):
+            by_connection[cursor.connection] = sql.split("=")[1]
+        elif sql == "BEGIN IMMEDIATE":
+            levels.append(by_connection.get(cursor.connection, "FULL"))
+        run(cursor, sql)
+
+    def spy_sync_wal(info):
+        synced.append(webhooks[-1])
+        sync_wal(info)
+
+    def spy_post(url, form, headers):
+        webhooks.append(urlsplit(url).path)
+        return post(url, form, headers)
+    monkeypatch.setattr(database, "run", spy_run)
+    monkeypatch.setattr(database, "sync_wal", spy_sync_wal)
+    monkeypatch.setattr(caller.transport, "post", spy_post)
+    turn = file_by_phone(caller)  # from the dial
+    assert "case_filed" in turn.keys and webhooks[0] == "/ivr/voice"
+    assert len(levels) >= len(webhooks) > 8 and set(levels) == {"NORMAL"}
+    assert synced == ["/ivr/step/description"] == webhooks[-1:]
+
+
+def dropped_connection() -> Exception:
+    from sqlalchemy.exc import OperationalError
+    return OperationalError("SELECT", {}, Exception("server closed the connection"),
+                            connection_invalidated=True)
+
+
+def test_a_webhook_that_meets_a_dropped_connection_runs_again_on_a_new_one(app, caller,
+                                                                          monkeypatch):
+    """Pooled connections are not pinged before use (a round trip per webhook): the one
+    webhook that finds its connection dead (a database restart) runs once more."""
+    import ivr.engine
+    real, failures = ivr.engine.load_call, []
+
+    def load_call(sid):
+        if not failures:
+            failures.append(sid)
+            raise dropped_connection()
+        return real(sid)
+    monkeypatch.setattr(ivr.engine, "load_call", load_call)
+    turn = caller.dial()
+    assert failures and turn.status == 200 and "technical_problem" not in turn.keys
+    assert "language_option" in turn.keys and count(app, Call) == 1
+
+
+def test_a_connection_dropped_twice_is_an_apology_not_a_loop(app, caller, monkeypatch):
+    import ivr.engine
+    calls = []
+
+    def load_call(sid):
+        calls.append(sid)
+        raise dropped_connection()
+    monkeypatch.setattr(ivr.engine, "load_call", load_call)
+    turn = caller.dial()
+    assert turn.status == 200 and "technical_problem" in turn.keys and len(calls) == 2
+
+
+def test_after_a_database_restart_calls_go_on_without_an_apology(app, caller):
+    """PostgreSQL: every pooled connection killed (as a restart does) between two webhooks."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+    from sqlalchemy.pool import NullPool
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's backends")
+        url = db.engine.url
+    to_main_menu(caller, "fr")
+    outside = create_engine(url, poolclass=NullPool)  # not one of the app's connections
+    with outside.connect() as connection:
+        killed = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    outside.dispose()
+    assert killed >= 1
+    turn = caller.press("1")
+    assert turn.status == 200 and "technical_problem" not in turn.keys

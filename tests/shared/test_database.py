@@ -181,3 +181,53 @@ def test_a_read_transaction_that_then_locks_reads_what_was_committed_meanwhile(e
         connection.execute(text("INSERT INTO t (n) VALUES (2)"))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT n FROM t ORDER BY n")).scalars().all() == [1, 2]
+
+
+CALLS = Table("calls", MetaData(), Column("n", Integer))  # a call-progress table's name
+
+
+@pytest.fixture()
+def fsyncs(engine, monkeypatch):
+    """The files fsync'd by the app's own code (SQLite's own syncs are not seen)."""
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE calls (n INTEGER)"))
+    synced = []
+    real = database.os.fsync
+
+    def fsync(descriptor):
+        synced.append(database.os.readlink(f"/proc/self/fd/{descriptor}"))
+        real(descriptor)
+    monkeypatch.setattr(database.os, "fsync", fsync)
+    return synced
+
+
+def synchronous(connection) -> int:
+    return connection.exec_driver_sql("PRAGMA synchronous").scalar()
+
+
+def test_a_call_progress_transaction_commits_without_waiting_for_the_disk(engine, fsyncs):
+    with engine.connect() as connection:
+        with connection.begin():
+            database.call_progress(connection)
+            connection.execute(CALLS.insert().values(n=1))
+            assert synchronous(connection) == 1  # NORMAL: no fsync at its commit
+        with connection.begin():
+            connection.execute(T.insert().values(n=2))
+            assert synchronous(connection) == 2  # the next one waits for the disk again
+    assert fsyncs == []
+
+
+def test_a_call_progress_transaction_that_writes_more_is_synced_before_it_returns(engine,
+                                                                                fsyncs):
+    """Anything but call progress (a case, a job) is on disk when its commit returns,
+    as under synchronous=FULL: the write-ahead log is synced."""
+    with engine.connect() as connection:
+        with connection.begin():
+            database.call_progress(connection)
+            connection.execute(CALLS.insert().values(n=1))
+            connection.execute(T.insert().values(n=1))
+        assert fsyncs and fsyncs[-1].endswith("turns.db-wal")
+        with connection.begin():
+            database.call_progress(connection)
+            connection.execute(CALLS.insert().values(n=2))
+    assert len(fsyncs) == 1

@@ -49,3 +49,15 @@ def test_web_threads_are_those_the_pool_is_sized_for():
 def test_make_run_stays_a_development_server_with_demo_data():
     recipe = make_run_recipe()
     assert "data demo" in recipe and "APP_ENV" not in recipe
+
+
+def test_the_web_entry_point_freezes_what_start_up_built(tmp_path):
+    """Full collections would otherwise scan every module and mapper in the middle of
+    a burst of calls (pauses of hundreds of ms): start-up objects are frozen."""
+    environ = {**os.environ, "INSTANCE_PATH": str(tmp_path), "JOB_WORKER": "none",
+               "APP_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import gc, shared.wsgi; print(gc.get_freeze_count())"],
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) > 50_000
