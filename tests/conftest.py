@@ -152,3 +152,15 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of one database's own behaviour are left out of the other database's run
+    (deselected, not skipped: every collected test runs)."""
+    on = "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") \
+        else "sqlite"
+    other = "postgresql_only" if on == "sqlite" else "sqlite_only"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept

@@ -339,6 +339,7 @@ def test_the_media_stream_is_not_plain_http(client):
     assert client.get("/ivr/media").status_code == 400
 
 
+@pytest.mark.sqlite_only
 def test_only_the_webhook_that_files_waits_for_the_disk(app, caller, monkeypatch):
     """Answers that only move the call on commit without waiting for an fsync (SQLite):
     50 callers dialling at once no longer wait for 50 in turn. The answer that files the
@@ -346,8 +347,7 @@ def test_only_the_webhook_that_files_waits_for_the_disk(app, caller, monkeypatch
     from urllib.parse import urlsplit
     from shared import database
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's synchronous level")
+        assert db.engine.dialect.name == "sqlite"
         db.session.remove()
         db.engine.dispose()  # fresh connections, at FULL: the spy below knows each level
     levels, by_connection, run = [], {}, database.run  # each connection has its level
@@ -412,14 +412,14 @@ def test_a_connection_dropped_twice_is_an_apology_not_a_loop(app, caller, monkey
     assert turn.status == 200 and "technical_problem" in turn.keys and len(calls) == 2
 
 
+@pytest.mark.postgresql_only
 def test_after_a_database_restart_calls_go_on_without_an_apology(app, caller):
     """PostgreSQL: every pooled connection killed (as a restart does) between two webhooks."""
     from sqlalchemy import create_engine
     from sqlalchemy import text
     from sqlalchemy.pool import NullPool
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL's backends")
+        assert db.engine.dialect.name == "postgresql"
         url = db.engine.url
     to_main_menu(caller, "fr")
     outside = create_engine(url, poolclass=NullPool)  # not one of the app's connections
