@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import access_log
 from . import identity
 from . import legal
 from . import references
@@ -45,6 +46,10 @@ PHONE_CHECK_MAX_FAILURES = 5
 PHONE_CHECK_COOLDOWN = dt.timedelta(hours=24)
 MAX_TRANSCRIPT_CHARS = 20_000  # an agent's correction of a recording's transcript
 MAX_INFORMATION_CHARS = 5_000  # what a citizen adds to a case on a later call
+# What of an event's data the access log keeps of a console user's change: codes and field
+# names, never free text (a redirection's text, a note) that may name someone.
+LOGGED_EVENT_DATA = frozenset({"channel", "language", "rating", "fields", "reason",
+                               "redirect_administration"})
 COMPLETABLE_FIELDS = frozenset({
     "administration", "kind", "subject", "description", "transcript", "citizen_name",
     "citizen_cin", "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
@@ -419,3 +424,13 @@ class CaseService:
             actor=f"user:{user.username}" if user is not None else self.actor,
             user_id=user.id if user is not None else None, action=action,
             from_status=before, to_status=after, note=note, data=data))
+        if user is not None:
+            self._log_change(user, case, action, before, after, data)
+
+    def _log_change(self, user: User, case: Case, action: str, before: CaseStatus | None,
+                    after: CaseStatus | None, data: dict) -> None:
+        """A console user's change goes to the hash-chained log too (no free text there)."""
+        detail = {"action": action, "from": before.value if before else None,
+                  "to": after.value if after else None,
+                  **{key: value for key, value in data.items() if key in LOGGED_EVENT_DATA}}
+        access_log.record_change(self.session, user, access_log.CASE_CHANGE, detail, case=case)
