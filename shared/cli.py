@@ -142,8 +142,10 @@ def create_user(username, role, display_name, administration_code, password):
 def work(once):
     """Run background jobs (the Procfile's optional worker process)."""
     from .jobs import run_pending
+    from .schedule import ticker
     app = current_app._get_current_object()
     while True:
+        ticker(app).tick()  # the recurring jobs due (deadlines, retention)
         ran = run_pending(app)
         if once:
             click.echo(f"{ran} jobs run")
@@ -186,6 +188,8 @@ def retry_failed(ids, every):
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, data_cli, keys_cli, users_cli, jobs_cli):
+    from .ops_cli import audit_cli
+    from .ops_cli import deadlines_cli
+    for group in (db_cli, data_cli, keys_cli, users_cli, jobs_cli, deadlines_cli, audit_cli):
         app.cli.add_command(group)
     app.cli.add_command(release_command)
