@@ -87,7 +87,7 @@ def delete_callback_requests(session: Session, days: int, now: dt.datetime) -> i
 def delete_case_transcripts(session: Session, days: int, now: dt.datetime) -> int:
     """Delete the transcripts of cases filed more than `days` ago; returns how many cases."""
     cutoff = now - dt.timedelta(days=days)
-    service = CaseService(session, actor="retention")
+    service = CaseService(session, actor="retention", clock=lambda: now)
     count = 0
     for case in session.scalars(select(Case).where(
             Case.filed_at < cutoff,
@@ -112,7 +112,7 @@ def pseudonymise_closed_cases(session: Session, days: int, now: dt.datetime) -> 
     """Pseudonymise the cases closed more than `days` ago (their recordings' files go
     too); open and reopened cases are left alone. Returns how many."""
     cutoff = now - dt.timedelta(days=days)
-    service = CaseService(session, actor="retention")
+    service = CaseService(session, actor="retention", clock=lambda: now)
     count = 0
     for case in session.scalars(select(Case).where(
             Case.status.in_(FINAL), Case.closed_at < cutoff,
