@@ -1,5 +1,7 @@
-"""Socket.IO: only a logged-in agent or supervisor may connect; each joins their own room
-(`agent:<id>`), supervisors also `supervisors`; agents change their state with `change_state`."""
+"""Socket.IO: only a logged-in agent, supervisor or officer may connect; each joins their own
+room (`agent:<id>`), supervisors also `supervisors`; agents change their state with
+`change_state`. Officers only hear what is sent to their own room (deadline alerts) and
+have no agent state."""
 from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError
@@ -21,6 +23,9 @@ from .views import change_agent_state
 @socketio.on("connect")
 def connect(auth=None):
     """Refuse a connection without a live console session (HTTP decorators do not guard it)."""
+    if has_role(Role.OFFICER):
+        join_room(states.agent_room(current_user.id))
+        return
     if not has_role(*AGENT_PAGE_ROLES):
         raise ConnectionRefusedError("unauthorized")
     join_room(states.agent_room(current_user.id))
@@ -34,7 +39,7 @@ def connect(auth=None):
 @socketio.on("disconnect")
 def disconnect(reason=None):
     """The agent's last console closed: offline (another open tab keeps the state)."""
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or current_user.role not in AGENT_PAGE_ROLES:
         return
     room = states.agent_room(current_user.id)
     others = [sid for sid, _ in socketio.server.manager.get_participants("/", room)
