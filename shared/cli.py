@@ -122,15 +122,16 @@ def revoke_api_key(name):
 @click.option("--role", type=click.Choice([r.value for r in Role]), default="agent")
 @click.option("--name", "display_name", default=None)
 @click.option("--administration", "administration_code", default=None)
+@click.option("--email", default=None, help="Where deadline alerts are mailed.")
 @click.password_option()
-def create_user(username, role, display_name, administration_code, password):
+def create_user(username, role, display_name, administration_code, email, password):
     """Create a console user."""
     admin = administrations.by_code(db.session, administration_code) \
         if administration_code else None
     if role == Role.OFFICER.value and admin is None:
         raise click.ClickException("an officer needs --administration CODE")
     user = User(username=username, display_name=display_name or username, role=Role(role),
-                administration=admin, languages=[])
+                administration=admin, languages=[], email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
