@@ -175,3 +175,29 @@ def test_deleting_a_user_does_not_break_the_chain(session, five_rows, user):
     _tamper("DELETE FROM users WHERE id = :id", id=user.id)
     assert session.get(AccessLogEntry, five_rows[0]).user_id is None
     assert access_log.verify(session) == (5, None)
+
+
+def test_the_migration_chains_the_rows_logged_before_it(app, tmp_path):
+    """Rows of the access log written before 0015_ops are chained by it, in id order."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from shared.database import tune_engine
+    from tests.shared.test_migrations import upgrade
+    engine = create_engine(f"sqlite:///{tmp_path / 'chain.db'}")
+    tune_engine(engine)
+    try:
+        upgrade(engine, "0010_followup")
+        with engine.begin() as connection:
+            for index in range(3):
+                connection.execute(text(
+                    "INSERT INTO access_log (at, actor, kind, matches) "
+                    "VALUES (:at, 'user:old', 'search_cin', :matches)"),
+                    {"at": f"2026-11-0{index + 1} 10:00:00.000123", "matches": index})
+        upgrade(engine)
+        with Session(engine) as session:
+            assert access_log.verify(session) == (3, None)
+            assert session.scalars(select(AccessLogEntry.seq)
+                                   .order_by(AccessLogEntry.id)).all() == [1, 2, 3]
+    finally:
+        engine.dispose()
