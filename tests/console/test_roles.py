@@ -18,6 +18,12 @@ AGENT_ROUTES = [
     ("post", "/console/calls/CA00000000000000000000000000000000/wrapup", {"disposition": "filed"}),
     ("post", "/console/calls/CA00000000000000000000000000000000/wrapup/start", {}),
 ]
+# The deadline notifications: officers and supervisors only (tests/console/test_deadlines.py).
+NOTIFICATION_ROUTES = [
+    ("get", "/console/notifications", None),
+    ("get", "/console/notifications/count", None),
+    ("post", "/console/notifications/read", {}),
+]
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
 RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
@@ -36,7 +42,26 @@ def test_every_console_route_is_listed_here(app):
     public = {"/console/login", "/console/language", "/console/logout",
               "/console/static/<path:filename>"}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
-    assert rules - public == {RULES.get(path, path) for _, path, _ in AGENT_ROUTES}
+    assert rules - public == {RULES.get(path, path)
+                              for _, path, _ in AGENT_ROUTES + NOTIFICATION_ROUTES}
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.ADMIN])
+@pytest.mark.parametrize("method, path, form", NOTIFICATION_ROUTES)
+def test_notifications_are_refused_to_other_roles(make_user, logged_in, role, method, path,
+                                                  form):
+    response = getattr(logged_in(make_user("someone", role)), method)(path, data=form)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.SUPERVISOR])
+@pytest.mark.parametrize("method, path, form", NOTIFICATION_ROUTES)
+def test_officers_and_supervisors_get_their_notifications(make_user, logged_in,
+                                                          officer_admin_id, role, method,
+                                                          path, form):
+    user = make_user("someone", role, administration_id=officer_admin_id)
+    response = getattr(logged_in(user), method)(path, data=form)
+    assert response.status_code in (200, 302)
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN])
@@ -57,7 +82,7 @@ def test_agents_and_supervisors_are_let_in(make_user, logged_in, wrapup_timers, 
     assert response.status_code in ((404,) if path in RULES else (200, 303))
 
 
-@pytest.mark.parametrize("method, path, form", AGENT_ROUTES)
+@pytest.mark.parametrize("method, path, form", AGENT_ROUTES + NOTIFICATION_ROUTES)
 def test_nobody_gets_in_without_a_login(client, method, path, form):
     response = getattr(client, method)(path, data=form)
     assert response.status_code == (302 if method == "get" else 401)
