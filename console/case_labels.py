@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "correct_transcript": _l("Transcript corrected"),
     "clear_transcript": _l("Transcript deleted"),
     "lock_phone_check": _l("Phone check locked"),
+    "pseudonymise": _l("Personal data pseudonymised"),
 }
 
 

@@ -1,5 +1,7 @@
-"""Socket.IO: only a logged-in agent or supervisor may connect; each joins their own room
-(`agent:<id>`), supervisors also `supervisors`; agents change their state with `change_state`."""
+"""Socket.IO: only a logged-in agent, supervisor or officer may connect; each joins their own
+room (`agent:<id>`), supervisors also `supervisors`; agents change their state with
+`change_state`. Officers only hear what is sent to their own room (deadline alerts) and
+have no agent state."""
 from flask import current_app
 from flask import request
 from flask_login import current_user
@@ -25,6 +27,9 @@ from .views import change_agent_state
 @socketio.on("connect")
 def connect(auth=None):
     """Refuse a connection without a live console session (HTTP decorators do not guard it)."""
+    if has_role(Role.OFFICER):
+        join_room(states.agent_room(current_user.id))
+        return
     if not has_role(*AGENT_PAGE_ROLES):
         raise ConnectionRefusedError("unauthorized")
     join_room(states.agent_room(current_user.id))
@@ -42,7 +47,7 @@ def disconnect(reason=None):
     within CONSOLE_DISCONNECT_GRACE_SECONDS (a reload, the agent page giving way to the
     call's page: an agent on a call must not turn offline on the way) or their state
     changes meanwhile."""
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or current_user.role not in AGENT_PAGE_ROLES:
         return
     app = current_app._get_current_object()
     user_id, closing = current_user.id, request.sid

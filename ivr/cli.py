@@ -80,16 +80,29 @@ def call(url, caller, play):
     click.echo("call ended")
 
 
-@cli.command("purge-recordings")
-def purge_recordings():
-    """Apply the retention periods (run it daily, e.g. cron): recordings, calls and their
-    transcripts, caller preferences and callback requests (see ivr/retention.py)."""
+retention_cli = AppGroup("retention", help="Limited retention of personal data (law 09-08).")
+
+
+def _apply_retention():
     from shared.extensions import db
     from .retention import purge
     done = purge(db.session, current_app.config)
     db.session.commit()
     for what, count in done.items():
         click.echo(f"{what}: {count}")
+
+
+@retention_cli.command("run")
+def run_retention():
+    """Apply the retention periods now: recordings and transcripts deleted, calls
+    anonymised, closed cases pseudonymised... (see ivr/retention.py); says what it did."""
+    _apply_retention()
+
+
+@cli.command("purge-recordings")
+def purge_recordings():
+    """The same as `flask retention run` (its former name)."""
+    _apply_retention()
 
 
 @cli.command("setup-twilio")

@@ -88,19 +88,25 @@ def _register_blueprints(app: Flask) -> None:
 def _register_jobs(app: Flask) -> None:
     """Each package names the job handlers it brings (the only place shared/ meets ivr/)."""
     from ivr.recordings import register_jobs as register_recording_jobs
+    from ivr.retention import register_jobs as register_retention_jobs
+    from .deadlines import register_jobs as register_deadline_jobs
     from .sms import register_jobs as register_sms_jobs
     register_sms_jobs(app)
     register_recording_jobs(app)
+    register_retention_jobs(app)
+    register_deadline_jobs(app)
 
 
 def _register_cli(app: Flask) -> None:
     from ivr.cli import cli as ivr_cli
+    from ivr.cli import retention_cli
     from ivr.prompt_audio import cli as prompts_cli
     from ivr.speech.cli import cli as speech_cli
     from ivr.speech.cli import write_grammars
     from .cli import add_release_step
     from .cli import register
     register(app)
+    app.cli.add_command(retention_cli)
     add_release_step(app, write_grammars)
     app.cli.add_command(prompts_cli)
     app.cli.add_command(ivr_cli)
@@ -149,7 +155,7 @@ def start_background_work(app: Flask):
     from .jobs import Worker
     # Several threads: jobs mostly wait on Twilio, and one slow download must not hold
     # every SMS behind it.
-    workers = [Worker(app) for _ in range(app.config["JOB_THREADS"])]
+    workers = [Worker(app, schedule=True) for _ in range(app.config["JOB_THREADS"])]
     for worker in workers:
         worker.start()
     logging.getLogger(__name__).info("%d in-process job worker threads started", len(workers))

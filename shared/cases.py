@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import access_log
 from . import identity
 from . import legal
 from . import references
@@ -45,6 +46,20 @@ PHONE_CHECK_MAX_FAILURES = 5
 PHONE_CHECK_COOLDOWN = dt.timedelta(hours=24)
 MAX_TRANSCRIPT_CHARS = 20_000  # an agent's correction of a recording's transcript
 MAX_INFORMATION_CHARS = 5_000  # what a citizen adds to a case on a later call
+# Pseudonymisation (retention of closed cases): the identity is cleared, free text replaced.
+CLEARED_FIELDS = ("citizen_name", "citizen_cin", "citizen_phone", "citizen_commune",
+                   "citizen_address", "recording_path", "name_recording_path",
+                   "recording_transcript_language", "recording_transcript_confidence",
+                   "recording_transcript_model", "recording_transcribed_at",
+                   "recording_transcript_corrected_by_id", "recording_transcript_corrected_at",
+                   "recording_transcript", "recording_transcript_correction",
+                   "idempotency_key")
+FREE_TEXT_FIELDS = ("subject", "description", "transcript", "reply")
+PSEUDONYMISED = "[pseudonymised]"
+# What of an event's data the access log keeps of a console user's change: codes and field
+# names, never free text (a redirection's text, a note) that may name someone.
+LOGGED_EVENT_DATA = frozenset({"channel", "language", "rating", "fields", "reason",
+                               "redirect_administration"})
 COMPLETABLE_FIELDS = frozenset({
     "administration", "kind", "subject", "description", "transcript", "citizen_name",
     "citizen_cin", "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
@@ -358,6 +373,25 @@ class CaseService:
         return case
 
     # -- the follow-up's phone check -----------------------------------------------------
+    def pseudonymise(self, case: Case, note: str) -> Case:
+        """Replace what identifies the citizen (law 09-08, after the retention period): the
+        identity goes, free text that may name people is replaced, the trail's notes too.
+        What the statistics need stays: reference (the pseudonym), administration, kind,
+        channel, language, dates, status, close reason, reopenings, rating."""
+        self.lock(case)
+        for name in CLEARED_FIELDS:
+            setattr(case, name, None)
+        for name in FREE_TEXT_FIELDS:
+            if getattr(case, name):
+                setattr(case, name, PSEUDONYMISED)
+        case.pending_fields = []
+        for event in case.events:
+            if event.note:
+                event.note = PSEUDONYMISED
+        case.pseudonymised_at = case.updated_at = self.clock()
+        self._record(case, "pseudonymise", case.status, case.status, note, {})
+        return case
+
     def phone_check_locked(self, case: Case) -> bool:
         """True while too many wrong last-4 answers keep the case from being disclosed."""
         until = case.phone_check_locked_until
@@ -419,3 +453,13 @@ class CaseService:
             actor=f"user:{user.username}" if user is not None else self.actor,
             user_id=user.id if user is not None else None, action=action,
             from_status=before, to_status=after, note=note, data=data))
+        if user is not None:
+            self._log_change(user, case, action, before, after, data)
+
+    def _log_change(self, user: User, case: Case, action: str, before: CaseStatus | None,
+                    after: CaseStatus | None, data: dict) -> None:
+        """A console user's change goes to the hash-chained log too (no free text there)."""
+        detail = {"action": action, "from": before.value if before else None,
+                  "to": after.value if after else None,
+                  **{key: value for key, value in data.items() if key in LOGGED_EVENT_DATA}}
+        access_log.record_change(self.session, user, access_log.CASE_CHANGE, detail, case=case)

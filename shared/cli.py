@@ -122,15 +122,16 @@ def revoke_api_key(name):
 @click.option("--role", type=click.Choice([r.value for r in Role]), default="agent")
 @click.option("--name", "display_name", default=None)
 @click.option("--administration", "administration_code", default=None)
+@click.option("--email", default=None, help="Where deadline alerts are mailed.")
 @click.password_option()
-def create_user(username, role, display_name, administration_code, password):
+def create_user(username, role, display_name, administration_code, email, password):
     """Create a console user."""
     admin = administrations.by_code(db.session, administration_code) \
         if administration_code else None
     if role == Role.OFFICER.value and admin is None:
         raise click.ClickException("an officer needs --administration CODE")
     user = User(username=username, display_name=display_name or username, role=Role(role),
-                administration=admin, languages=[])
+                administration=admin, languages=[], email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
@@ -142,8 +143,10 @@ def create_user(username, role, display_name, administration_code, password):
 def work(once):
     """Run background jobs (the Procfile's optional worker process)."""
     from .jobs import run_pending
+    from .schedule import ticker
     app = current_app._get_current_object()
     while True:
+        ticker(app).tick()  # the recurring jobs due (deadlines, retention)
         ran = run_pending(app)
         if once:
             click.echo(f"{ran} jobs run")
@@ -186,6 +189,8 @@ def retry_failed(ids, every):
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, data_cli, keys_cli, users_cli, jobs_cli):
+    from .ops_cli import audit_cli
+    from .ops_cli import deadlines_cli
+    for group in (db_cli, data_cli, keys_cli, users_cli, jobs_cli, deadlines_cli, audit_cli):
         app.cli.add_command(group)
     app.cli.add_command(release_command)

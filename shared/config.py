@@ -140,6 +140,7 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "CALLER_PREFERENCE_RETENTION_DAYS": _int(environ, "CALLER_PREFERENCE_RETENTION_DAYS",
                                                  365),
         "CALLBACK_RETENTION_DAYS": _int(environ, "CALLBACK_RETENTION_DAYS", 90),
+        **_operations(environ),
         "SPEECH_MODELS_DIR": environ.get("SPEECH_MODELS_DIR", str(instance_path / "models")),
         "SPEECH_INPUT": _choice(environ, "SPEECH_INPUT", SPEECH_INPUT_MODES),
         # Phrase lists generated from the administrations table (`flask speech grammars`).
@@ -204,6 +205,33 @@ def _console_settings(environ, production: bool) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def _whole(environ, name, default: int, minimum: int = 0) -> int:
+    """A whole number of at least `minimum`."""
+    value = _number(environ, name, default, lambda v: v >= minimum and v == int(v),
+                    f"a whole number of at least {minimum}")
+    return int(value)
+
+
+def _operations(environ) -> dict:
+    """Retention of cases and transcripts, the deadline alerts and their e-mail, and how
+    often the recurring jobs run (README "Operations")."""
+    return {
+        "TRANSCRIPT_RETENTION_DAYS": _whole(environ, "TRANSCRIPT_RETENTION_DAYS", 365, 1),
+        # Closed cases keep their identity this long after closing, then are pseudonymised.
+        "CASE_RETENTION_DAYS": _whole(environ, "CASE_RETENTION_DAYS", 5 * 365, 1),
+        "DEADLINE_WARNING_DAYS": _whole(environ, "DEADLINE_WARNING_DAYS", 3),
+        "DEADLINE_CHECK_MINUTES": _whole(environ, "DEADLINE_CHECK_MINUTES", 60),  # 0: never
+        "RETENTION_EVERY_HOURS": _whole(environ, "RETENTION_EVERY_HOURS", 24),  # 0: never
+        "SMTP_HOST": environ.get("SMTP_HOST", "").strip(),  # none: no mail is sent
+        "SMTP_PORT": _whole(environ, "SMTP_PORT", 587, 1),
+        "SMTP_USER": environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": environ.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": environ.get("SMTP_FROM", "allo3737@localhost"),
+        "SMTP_STARTTLS": _choice(environ, "SMTP_STARTTLS", ("on", "off")) == "on",
+        "SMTP_TIMEOUT_SECONDS": _seconds(environ, "SMTP_TIMEOUT_SECONDS", 10),
     }
 
 

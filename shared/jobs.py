@@ -305,14 +305,19 @@ def retry(session: Session, ids: list[int] | None = None) -> list[Job]:
 class Worker(threading.Thread):
     """Polls for due jobs; started in the web process unless JOB_WORKER=none."""
 
-    def __init__(self, app, poll_seconds: float = 1.0):
+    def __init__(self, app, poll_seconds: float = 1.0, schedule: bool = False):
         super().__init__(name="jobs-worker", daemon=True)
         self.app, self.poll_seconds = app, poll_seconds
+        # With `schedule`, it also enqueues the recurring jobs when due (shared/schedule.py).
+        self.schedule = schedule
         self.stopping = threading.Event()
         self.wake = threading.Event()
 
     def run(self):
+        from .schedule import ticker
         while not self.stopping.is_set():
+            if self.schedule:
+                ticker(self.app).tick()
             try:
                 ran = run_one(self.app)
             except Exception:

@@ -92,6 +92,8 @@ class User(UserMixin, db.Model):
     administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where deadline alerts are mailed (shared/deadlines.py); none: console only.
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The console's language when the user chose one (else French).
     console_language: Mapped[str | None] = mapped_column(String(16))
@@ -252,6 +254,8 @@ class Case(db.Model):
     # answers lock it for a while (shared/cases.py PHONE_CHECK_*).
     phone_check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     phone_check_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When retention replaced the citizen's identity and free text (shared/pseudonymise.py).
+    pseudonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     administration: Mapped[Administration | None] = relationship(
         foreign_keys=[administration_id])
@@ -382,17 +386,60 @@ class TranscriptSegment(db.Model):
 
 class AccessLogEntry(db.Model):
     """One look-up of personal data in the console (a case page opened, a search by phone
-    or CIN): who, when, which case or which kind of search. Append-only; a searched phone
-    or CIN is kept only as a keyed hash (shared/access_log.py), never in clear."""
+    or CIN) or one change made by a console user (a case event, a user's role): who, when,
+    which case or what. Append-only and hash-chained (shared/access_log.py): `seq` numbers
+    the rows without gaps, each row's hash covers its fields and the previous row's hash.
+    A searched phone or CIN is kept only as a keyed hash, never in clear."""
     __tablename__ = "access_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey(
         "users.id", name="fk_access_log_user_id_users", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(128))  # "user:<username>", kept if the user goes
-    kind: Mapped[str] = mapped_column(String(32))  # case_page, search_phone, search_cin, ...
+    kind: Mapped[str] = mapped_column(String(32))  # case_page, search_phone, case_change, ...
     case_id: Mapped[int | None] = mapped_column(ForeignKey(
         "cases.id", name="fk_access_log_case_id_cases", ondelete="SET NULL"), index=True)
+    target: Mapped[str | None] = mapped_column(String(64))  # e.g. "user:<id>" for a change
     query_hash: Mapped[str | None] = mapped_column(String(64))
     matches: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what changed (no identity)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DeadlineAlert(db.Model):
+    """A case that reached one threshold of its legal clock (near or past its transmit or
+    reply date): written once per case, threshold and due date, whatever the number of runs
+    or workers (the unique constraint decides), then notified (shared/deadlines.py)."""
+    __tablename__ = "deadline_alerts"
+    __table_args__ = (UniqueConstraint("case_id", "threshold", "due_on",
+                                       name="uq_deadline_alerts_case_threshold_due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey(
+        "cases.id", name="fk_deadline_alerts_case_id_cases", ondelete="CASCADE"))
+    threshold: Mapped[str] = mapped_column(String(32))  # transmit_soon, reply_overdue, ...
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()
+
+
+class Notification(db.Model):
+    """A deadline alert as one console user sees it (read or not)."""
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "alert_id", name="uq_notifications_user_alert"),
+                      Index("ix_notifications_user_read", "user_id", "read_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(
+        "users.id", name="fk_notifications_user_id_users", ondelete="CASCADE"))
+    alert_id: Mapped[int] = mapped_column(ForeignKey(
+        "deadline_alerts.id", name="fk_notifications_alert_id_deadline_alerts",
+        ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    alert: Mapped[DeadlineAlert] = relationship()

@@ -39,9 +39,16 @@ def test_a_connection_after_the_idle_timeout_is_refused(agent, logged_in, socket
     assert not socket_client(browser).is_connected()
 
 
-def test_an_officer_cannot_connect(make_user, logged_in, socket_client, officer_admin_id):
+def test_an_officer_connects_to_their_own_room_only_and_has_no_agent_state(
+        app, make_user, logged_in, socket_client, officer_admin_id):
+    """Officers hear their deadline alerts (tests/console/test_deadlines.py), nothing else."""
     officer = make_user("cnss", Role.OFFICER, administration_id=officer_admin_id)
-    assert not socket_client(logged_in(officer)).is_connected()
+    socket = socket_client(logged_in(officer))
+    assert socket.is_connected()
+    assert socket.get_received() == []
+    assert socket.emit("change_state", {"state": "available"}, callback=True) != {"ok": True}
+    socket.disconnect()
+    assert _stored(app, officer) is None
 
 
 def test_a_logged_in_agent_connects_and_hears_their_state(agent, logged_in, socket_client):

@@ -41,6 +41,14 @@ DEVPHONE_ROUTES = [
     *[("post", f"{DEV_CALL}/{action}", {"digits": "1"})
       for action in ("keys", "silence", "recording", "poll", "hangup")],
 ]
+# The deadline notifications: officers and supervisors only (tests/console/test_deadlines.py).
+NOTIFICATION_ROUTES = [
+    ("get", "/console/notifications", None),
+    ("get", "/console/notifications/count", None),
+    ("post", "/console/notifications/read", {}),
+]
+# Every console route that needs a login, whoever may use it.
+ALL_ROUTES = AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES + NOTIFICATION_ROUTES
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
 RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
@@ -71,7 +79,26 @@ def test_every_console_route_is_listed_here(app):
               "/console/static/<path:filename>"}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
     assert rules - public == {RULES.get(path, path)
-                              for _, path, _ in AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES}
+                              for _, path, _ in ALL_ROUTES}
+
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.ADMIN])
+@pytest.mark.parametrize("method, path, form", NOTIFICATION_ROUTES)
+def test_notifications_are_refused_to_other_roles(make_user, logged_in, role, method, path,
+                                                  form):
+    response = getattr(logged_in(make_user("someone", role)), method)(path, data=form)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.OFFICER, Role.SUPERVISOR])
+@pytest.mark.parametrize("method, path, form", NOTIFICATION_ROUTES)
+def test_officers_and_supervisors_get_their_notifications(make_user, logged_in,
+                                                          officer_admin_id, role, method,
+                                                          path, form):
+    user = make_user("someone", role, administration_id=officer_admin_id)
+    response = getattr(logged_in(user), method)(path, data=form)
+    assert response.status_code in (200, 302)
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN])
@@ -112,8 +139,7 @@ def test_agents_are_let_in_what_only_agents_do(make_user, logged_in, method, pat
     assert response.status_code == 303  # no such call: told so on the agent's page
 
 
-@pytest.mark.parametrize("method, path, form",
-                         AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES)
+@pytest.mark.parametrize("method, path, form", ALL_ROUTES)
 def test_nobody_gets_in_without_a_login(client, method, path, form):
     response = getattr(client, method)(path, data=form)
     assert response.status_code == (302 if method == "get" else 401)
