@@ -11,6 +11,7 @@ from . import calls  # noqa: E402,F401  (the page of a held call)
 from . import events  # noqa: E402,F401  (registers the Socket.IO handlers)
 from . import cases  # noqa: E402,F401  (follow-up calls: look-up, case pages)
 from . import wrapup  # noqa: E402,F401  (the wrap-up of a call)
+from . import officer  # noqa: E402,F401  (administration officers' pages)
 from . import security  # noqa: E402
 
 

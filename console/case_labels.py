@@ -9,7 +9,9 @@ from flask_babel import lazy_gettext as _l
 from shared import legal
 from shared.models import Case
 from shared.states import OPEN_BEFORE_ANSWER
+from shared.types import CaseKind
 from shared.types import CaseStatus as S
+from shared.types import Channel
 
 STATUS_LABELS = {
     S.RECEIVED: _l("Received"),
@@ -36,6 +38,20 @@ ACTION_LABELS = {
     "correct_transcript": _l("Transcript corrected"),
     "clear_transcript": _l("Transcript deleted"),
     "lock_phone_check": _l("Phone check locked"),
+    "ask_information": _l("More information asked of the citizen"),
+    "note": _l("Internal note"),
+}
+KIND_LABELS = {
+    CaseKind.COMPLAINT: _l("Complaint"),
+    CaseKind.OBSERVATION: _l("Observation"),
+    CaseKind.SUGGESTION: _l("Suggestion"),
+}
+CHANNEL_LABELS = {
+    Channel.PHONE_IVR: _l("Phone (voice server)"),
+    Channel.PHONE_AGENT: _l("Phone (agent)"),
+    Channel.WEB: _l("Web portal"),
+    Channel.APP: _l("Mobile app"),
+    Channel.API: _l("Partner system (API)"),
 }
 
 
