@@ -16,7 +16,6 @@ from wtforms.validators import Optional
 from shared import answer_templates
 from shared.cases import MAX_NOTE_CHARS
 from shared.types import CaseKind
-from shared.types import CaseStatus
 from shared.types import Channel
 
 from .case_labels import CHANNEL_LABELS
