@@ -107,7 +107,7 @@ def test_a_duplicate_names_another_case_of_the_administration(app, client, origi
     response = client.post(f"/console/officer/cases/{reference}/close",
                            data={"reason": "duplicate", "original": original, "note": "x"})
     assert response.status_code == 400
-    assert "dossier original" in response.text
+    assert "un autre dossier de votre administration" in response.text
     assert case_field(app, reference, "status").value == "transmitted"
 
 
@@ -178,4 +178,25 @@ def test_the_event_names_the_officer(app, client, officer):
         from shared.extensions import db
         event = CaseService(db.session).get(reference).events[-1]
         assert (event.actor, event.user_id) == ("user:houda", officer.id)
+        db.session.remove()
+
+
+def test_the_case_service_refuses_a_duplicate_of_itself_and_a_redirection_to_itself(app):
+    from shared.cases import CaseService
+    from shared.errors import InvalidCase
+    from shared.extensions import db
+    from shared.types import CloseReason
+    reference, other = file_at(app, AGENCY, "transmitted"), file_at(app, AGENCY)
+    with app.app_context():
+        service = CaseService(db.session, actor="test")
+        case = service.get(reference)
+        with pytest.raises(InvalidCase):
+            service.close(case, CloseReason.DUPLICATE, duplicate_of=case)
+        with pytest.raises(InvalidCase):
+            service.close(case, CloseReason.NOT_COMPETENT,
+                          redirect_administration=case.administration)
+        with pytest.raises(InvalidCase):
+            service.close(case, CloseReason.INADMISSIBLE,
+                          duplicate_of=service.get(other))
+        db.session.rollback()
         db.session.remove()
