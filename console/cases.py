@@ -118,6 +118,7 @@ def _case_page(case: Case, status: int = 200, error: str | None = None, forms=No
         can_reopen=case.status in TRANSITIONS["reopen"],
         shown_phone=mask(case.citizen_phone), shown_cin=mask(case.citizen_cin),
         events=[e for e in case.events if e.action not in INTERNAL_ACTIONS],
+        case_url=lambda reference: url_for("console.case_page", reference=reference),
     ), status
 
 

@@ -123,6 +123,7 @@ def _page(case: Case, status: int = 200, error: str | None = None, forms=None):
         offered=_offered(case), events=case.events, show_address=True,
         shown_phone=mask(case.citizen_phone), shown_cin=case.citizen_cin,
         live_transcript=_live_transcript(case),
+        case_url=lambda reference: url_for("console.officer_case_page", reference=reference),
         templates=[(t, answer_templates.fill(t, case, today)) for t in templates],
     ), status
 
@@ -193,6 +194,8 @@ MOVES = {
 @role_required(Role.OFFICER)
 def answer_templates_page():
     """The officer's administration's templates: listed, added, deleted."""
+    if current_user.administration_id is None:
+        abort(403)  # an officer of no administration has no templates to manage
     form = TemplateForm() if request.method == "POST" else TemplateForm(formdata=None)
     status, error = 200, None
     if request.method == "POST":

@@ -63,7 +63,8 @@ def news_text(case: Case, news: str) -> str:
 
 
 def send_news_sms(app, reference: str, news: str, event_id: int) -> None:
-    """Tell the citizen the case was answered or needs information: call 3737, key 4."""
+    """Tell the citizen the case was answered (call 3737, key 4 to hear and rate it) or
+    needs information (call 3737, an agent adds it)."""
     case = db.session.scalar(select(Case).where(Case.reference == reference))
     if case is None or not case.citizen_phone:
         return

@@ -36,7 +36,7 @@ def test_the_sms_is_in_the_cases_language(app, client, fake_twilio):
                 data={"question": "شنو هو الرقم ديال الانخراط؟"})
     run_jobs(app)
     [message] = fake_twilio.messages()
-    assert "بركو على 4" in message["Body"] and reference in message["Body"]
+    assert "معلومات زايدة" in message["Body"] and reference in message["Body"]
 
 
 def test_a_new_answer_after_a_reopening_is_texted_again(app, client, fake_twilio):

@@ -125,3 +125,12 @@ def test_filled_dates_are_moroccan_dates(app):
             "11/05/2025 12/05/2025"  # 23:30 UTC is past midnight in Morocco (UTC+1)
         db.session.rollback()
         db.session.remove()
+
+
+def test_an_officer_of_no_administration_has_no_templates_to_manage(make_user, logged_in):
+    from shared.types import Role
+    client = logged_in(make_user("nobody", Role.OFFICER))
+    assert client.get("/console/officer/templates").status_code == 403
+    assert client.post("/console/officer/templates", data={
+        "language": "fr", "title": "T", "body": "B"}).status_code == 403
+    assert client.get("/console/officer/").status_code == 200
