@@ -10,6 +10,7 @@ from shared import legal
 from shared.models import Case
 from shared.states import OPEN_BEFORE_ANSWER
 from shared.types import CaseStatus as S
+from shared.types import Channel
 
 ACTION_LABELS = {
     "file": _l("Filed"),
@@ -26,6 +27,15 @@ ACTION_LABELS = {
     "clear_transcript": _l("Transcript deleted"),
     "lock_phone_check": _l("Phone check locked"),
     "pseudonymise": _l("Personal data pseudonymised"),
+    "ask_information": _l("More information asked of the citizen"),
+    "note": _l("Internal note"),
+}
+CHANNEL_LABELS = {
+    Channel.PHONE_IVR: _l("Phone (voice server)"),
+    Channel.PHONE_AGENT: _l("Phone (agent)"),
+    Channel.WEB: _l("Web portal"),
+    Channel.APP: _l("Mobile app"),
+    Channel.API: _l("Partner system (API)"),
 }
 
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from shared import access_log
 from shared import legal
 from shared import references
+from shared.cases import INTERNAL_ACTIONS
 from shared.cases import CaseService
 from shared.errors import AlreadyRated
 from shared.errors import DomainError
@@ -109,40 +110,57 @@ def case_page(reference: str):
 def _case_page(case: Case, status: int = 200, error: str | None = None, forms=None):
     forms = forms or {}
     return render_template(
-        "console/case.html", case=case, error=error,
+        "console/case.html", **case_page_context(case), error=error,
         rating_form=forms.get("rate") or RatingForm(formdata=None),
         reopen_form=forms.get("reopen") or ReopenForm(formdata=None),
         information_form=forms.get("information") or InformationForm(formdata=None),
         can_rate=case.status in TRANSITIONS["rate"] and case.reply and case.rating is None,
         can_reopen=case.status in TRANSITIONS["reopen"],
-        deadlines=deadlines(case, utcnow()), status_labels=STATUS_LABELS,
-        action_labels=ACTION_LABELS, masked_phone=mask(case.citizen_phone),
-        masked_cin=mask(case.citizen_cin), grouped=references.format_for_display(case.reference),
+        shown_phone=mask(case.citizen_phone), shown_cin=mask(case.citizen_cin),
+        events=[e for e in case.events if e.action not in INTERNAL_ACTIONS],
+        case_url=lambda reference: url_for("console.case_page", reference=reference),
     ), status
 
 
+def case_page_context(case: Case) -> dict:
+    """What the case page's parts (templates console/case/) need, whoever reads them."""
+    return dict(case=case, deadlines=deadlines(case, utcnow()), status_labels=STATUS_LABELS,
+                action_labels=ACTION_LABELS,
+                grouped=references.format_for_display(case.reference))
+
+
+class FormRefused(DomainError):
+    """A move refused with a reason already in the agent's language."""
+
+
 def _act(reference: str, name: str, form, move):
-    """Run `move(service, case, form)` for a valid form; the page again, with the reason,
-    when the form or the domain refuses (4xx, never a 500)."""
     case = case_for(reference)
+    return run_move(case, name, form, move, _case_page,
+                    url_for("console.case_page", reference=case.reference))
+
+
+def run_move(case: Case, name: str, form, move, page, done_url: str):
+    """Run `move(service, case, form)` for a valid form, then go to `done_url`; else
+    `page(case, status, error, {name: form})` again with the reason (4xx, never a 500)."""
     if not form.validate_on_submit():
-        return _case_page(case, 400, _("Check the form: a field is missing or wrong."),
-                          {name: form})
+        return page(case, 400, _("Check the form: a field is missing or wrong."), {name: form})
     service = CaseService(db.session, user=_user())
     try:
         move(service, case, form)
     except AlreadyRated:
         db.session.rollback()
-        return _case_page(case, 409, _("This answer has already been rated."))
+        return page(case, 409, _("This answer has already been rated."), {})
     except IllegalTransition:
         db.session.rollback()
-        return _case_page(case, 409, _("The case's status does not allow this."))
+        return page(case, 409, _("The case's status does not allow this."), {})
+    except FormRefused as refused:
+        db.session.rollback()
+        return page(case, 400, str(refused), {name: form})
     except DomainError:
         db.session.rollback()
-        return _case_page(case, 400, _("Check the form: a field is missing or wrong."),
-                          {name: form})
+        return page(case, 400, _("Check the form: a field is missing or wrong."), {name: form})
     db.session.commit()
-    return redirect(url_for("console.case_page", reference=case.reference), 303)
+    return redirect(done_url, 303)
 
 
 @bp.post("/cases/<reference>/rate")

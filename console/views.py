@@ -61,7 +61,12 @@ def login():
         flash(_("Wrong username or password."), "error")
         return render_template("console/login.html", form=form), 401
     start_session(user)
-    return redirect(safe_next(form.next.data) or url_for("console.agent"))
+    return redirect(safe_next(form.next.data) or home_url(user))
+
+
+def home_url(user) -> str:
+    """Where a login lands: an officer's work list, else the agent's page."""
+    return url_for("console.officer_list" if user.role is Role.OFFICER else "console.agent")
 
 
 @bp.post("/logout")

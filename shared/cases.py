@@ -60,6 +60,10 @@ PSEUDONYMISED = "[pseudonymised]"
 # names, never free text (a redirection's text, a note) that may name someone.
 LOGGED_EVENT_DATA = frozenset({"channel", "language", "rating", "fields", "reason",
                                "redirect_administration"})
+MAX_NOTE_CHARS = 5_000  # an officer's internal note, a question to the citizen
+# Trail actions for the administration's eyes only: never read to the citizen, never in
+# Open311, not on the agents' case page.
+INTERNAL_ACTIONS = frozenset({"note"})
 COMPLETABLE_FIELDS = frozenset({
     "administration", "kind", "subject", "description", "transcript", "citizen_name",
     "citizen_cin", "citizen_phone", "citizen_commune", "citizen_address", "recording_path",
@@ -218,15 +222,24 @@ class CaseService:
 
     def close(self, case: Case, reason: CloseReason, note: str | None = None,
               redirect_to: str | None = None,
-              redirect_administration: Administration | None = None) -> Case:
+              redirect_administration: Administration | None = None,
+              duplicate_of: Case | None = None) -> Case:
         """Close with a reason; not competent needs where the citizen should go instead:
         free text, or one of our administrations (whose name the IVR says in the caller's
-        language; its French name is the text when none is given)."""
+        language; its French name is the text when none is given). A duplicate may name
+        the case it repeats (another case)."""
         try:
             reason = CloseReason(reason)
         except ValueError:
             raise InvalidCase(f"unknown close reason {reason!r} (one of "
                               + ", ".join(r.value for r in CloseReason) + ")") from None
+        if duplicate_of is not None:
+            if reason is not CloseReason.DUPLICATE or not isinstance(duplicate_of, Case):
+                raise InvalidCase("only a duplicate names the case it repeats")
+            if duplicate_of is case:
+                raise InvalidCase("a case cannot be a duplicate of itself")
+        if redirect_administration is not None and redirect_administration is case.administration:
+            raise InvalidCase("a case cannot be redirected to its own administration")
         if redirect_administration is not None:
             if not isinstance(redirect_administration, Administration):
                 raise InvalidCase("the redirection must be an administration")
@@ -236,8 +249,12 @@ class CaseService:
         self._move(case, "close", note, {
             "reason": reason.value, "redirect_to": redirect_to,
             "redirect_administration": redirect_administration.code
-            if redirect_administration is not None else None}, reason=reason)
+            if redirect_administration is not None else None,
+            **({"duplicate_of": duplicate_of.reference} if duplicate_of is not None else {})},
+            reason=reason)
         case.close_reason, case.closed_at = reason, self.clock()
+        if duplicate_of is not None:
+            case.duplicate_of = duplicate_of
         if redirect_to:
             case.redirect_to = redirect_to.strip()
         if redirect_administration is not None:
@@ -293,6 +310,20 @@ class CaseService:
         self.lock(case)
         case.updated_at = self.clock()
         self._record(case, "add_information", case.status, case.status, text.strip(), {})
+        return case
+
+    def ask_information(self, case: Case, question: str) -> Case:
+        """The administration asks the citizen for more (told by SMS, heard on a follow-up
+        call); no status change, only while the administration holds the case."""
+        self._move(case, "ask_information", _text(question, "a question to the citizen"))
+        return case
+
+    def note(self, case: Case, text: str) -> Case:
+        """An internal note of the administration (INTERNAL_ACTIONS): no status change."""
+        text = _text(text, "an internal note")
+        self.lock(case)
+        case.updated_at = self.clock()
+        self._record(case, "note", case.status, case.status, text, {"internal": True})
         return case
 
     def _validated_fields(self, fields: dict) -> dict:
@@ -463,3 +494,12 @@ class CaseService:
                   "to": after.value if after else None,
                   **{key: value for key, value in data.items() if key in LOGGED_EVENT_DATA}}
         access_log.record_change(self.session, user, access_log.CASE_CHANGE, detail, case=case)
+
+
+def _text(text, what: str) -> str:
+    """`text` stripped, or InvalidCase when empty or longer than MAX_NOTE_CHARS."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidCase(f"{what} needs some text")
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidCase(f"{what} is at most {MAX_NOTE_CHARS} characters")
+    return text.strip()

@@ -256,15 +256,37 @@ class Case(db.Model):
     phone_check_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # When retention replaced the citizen's identity and free text (shared/pseudonymise.py).
     pseudonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Closed as a duplicate: the case it repeats.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "cases.id", name="fk_cases_duplicate_of_id_cases"))
 
     administration: Mapped[Administration | None] = relationship(
         foreign_keys=[administration_id])
+    duplicate_of: Mapped[Case | None] = relationship(
+        foreign_keys=[duplicate_of_id], remote_side=[id])
     redirect_administration: Mapped[Administration | None] = relationship(
         foreign_keys=[redirect_administration_id])
     recording_transcript_corrected_by: Mapped[User | None] = relationship(
         foreign_keys=[recording_transcript_corrected_by_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+
+class AnswerTemplate(db.Model):
+    """A reply an administration's officers start from, in Arabic or French, with
+    placeholders ({reference}, {date}, {administration}) filled for the case at hand."""
+    __tablename__ = "answer_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey(
+        "administrations.id", name="fk_answer_templates_administration_id_administrations",
+        ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    administration: Mapped[Administration] = relationship()
 
 
 class CaseEvent(db.Model):

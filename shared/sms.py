@@ -54,8 +54,40 @@ def schedule_filed_sms(session, case: Case) -> None:
                      reference=case.reference)
 
 
+# What the administration did that the citizen is told of (a key of the catalogues).
+NEWS_TEXTS = {"answered": "sms_answered", "information_needed": "sms_information_needed"}
+
+
+def news_text(case: Case, news: str) -> str:
+    return messages.text(NEWS_TEXTS[news], case.language, reference=case.reference)
+
+
+def send_news_sms(app, reference: str, news: str, event_id: int) -> None:
+    """Tell the citizen the case was answered (call 3737, key 4 to hear and rate it) or
+    needs information (call 3737, an agent adds it)."""
+    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    if case is None or not case.citizen_phone:
+        return
+    send_once(db.session, f"{news}:{reference}:{event_id}", case.citizen_phone,
+              news_text(case, news))
+
+
+def schedule_news_sms(session, case: Case, news: str) -> None:
+    """Queue the SMS of `news` in the move's own transaction, once per event of the trail
+    (a second answer after a reopening is news again), mobiles only."""
+    if news not in NEWS_TEXTS:
+        raise ValueError(f"unknown news {news!r}")
+    if not (case.citizen_phone and is_mobile(case.citizen_phone)):
+        return
+    session.flush()
+    event_id = case.events[-1].id
+    jobs.enqueue(session, "send_news_sms", unique_key=f"sms:{news}:{event_id}",
+                 reference=case.reference, news=news, event_id=event_id)
+
+
 def register_jobs(app) -> None:
     jobs.register(app, "send_filed_sms", send_filed_sms)
+    jobs.register(app, "send_news_sms", send_news_sms)
 
 
 def send_once(session: Session, event_key: str, phone: str, body: str) -> str:

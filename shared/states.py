@@ -5,7 +5,8 @@
         └──── close(not_competent | inadmissible | duplicate) ──────────────┘  │
     answered / closed ──reopen──▶ reopened ──transmit / start / answer / close(...)
 
-Rating is allowed once there is an answer and does not change the status.
+Rating is allowed once there is an answer and does not change the status; so is asking
+the citizen for more information, while the administration holds the case.
 """
 from .errors import IllegalTransition
 from .types import CaseStatus as S
@@ -20,6 +21,8 @@ TRANSITIONS: dict[str, dict[S, S]] = {
     "answer": {S.TRANSMITTED: S.ANSWERED, S.IN_PROGRESS: S.ANSWERED, S.REOPENED: S.ANSWERED},
     "reopen": {S.ANSWERED: S.REOPENED, S.CLOSED: S.REOPENED},
     "rate": {S.ANSWERED: S.ANSWERED, S.CLOSED: S.CLOSED},
+    "ask_information": {S.TRANSMITTED: S.TRANSMITTED, S.IN_PROGRESS: S.IN_PROGRESS,
+                        S.REOPENED: S.REOPENED},
 }
 
 CLOSE_TARGET = {

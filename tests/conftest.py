@@ -20,8 +20,10 @@ TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TEST_ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_BASE_URL = "https://ivr.example.test"
 # Tables that hold what tests create; administrations stay loaded for the session.
-MUTABLE_TABLES = ("access_log", "notifications", "deadline_alerts", "agent_states", "transcript_segments", "case_events", "jobs", "sms_messages", "callback_requests",
-                  "caller_preferences", "caller_counters", "api_keys", "calls", "cases",
+MUTABLE_TABLES = ("access_log", "notifications", "deadline_alerts", "agent_states",
+                  "transcript_segments", "case_events", "jobs", "sms_messages",
+                  "callback_requests", "caller_preferences", "caller_counters", "api_keys",
+                  "calls", "answer_templates", "cases",
                   "users")
 
 

@@ -1,5 +1,6 @@
 """Roles are checked on the server for every console route: officers and admins are refused
-the agent's page and its forms (403), and nobody gets in without a login."""
+the agent's page and its forms (403), agents, supervisors and admins the officers' pages
+(403), and nobody gets in without a login."""
 import pytest
 
 from shared.types import Role
@@ -47,8 +48,6 @@ NOTIFICATION_ROUTES = [
     ("get", "/console/notifications/count", None),
     ("post", "/console/notifications/read", {}),
 ]
-# Every console route that needs a login, whoever may use it.
-ALL_ROUTES = AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES + NOTIFICATION_ROUTES
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
 RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
@@ -68,9 +67,25 @@ RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<c
          "/console/filed/0000000000/sms": "/console/filed/<reference>/sms",
          "/console/filed/0000000000/readback": "/console/filed/<reference>/readback",
          **{f"{DEV_CALL}/{action}": f"/console/devphone/calls/<sid>/{action}"
-            for action in ("keys", "silence", "recording", "poll", "hangup")}}
+            for action in ("keys", "silence", "recording", "poll", "hangup")},
+         "/console/officer/cases/1234567890": "/console/officer/cases/<reference>",
+         "/console/officer/cases/1234567890/start": "/console/officer/cases/<reference>/<move>",
+         "/console/officer/templates/999999/delete":
+         "/console/officer/templates/<int:template_id>/delete"}
 # Paths of RULES that are let in (the rule has no variable: only a query string).
 LET_IN = {"/console/administrations?q=cnss"}
+# Every console route of an administration's officer.
+OFFICER_ROUTES = [
+    ("get", "/console/officer/", None),
+    ("get", "/console/officer/cases/1234567890", None),
+    ("post", "/console/officer/cases/1234567890/start", {}),
+    ("get", "/console/officer/templates", None),
+    ("post", "/console/officer/templates", {"language": "fr", "title": "t", "body": "b"}),
+    ("post", "/console/officer/templates/999999/delete", {}),
+]
+# Every console route that needs a login, whoever may use it.
+ALL_ROUTES = (AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES + NOTIFICATION_ROUTES
+              + OFFICER_ROUTES)
 
 
 def test_every_console_route_is_listed_here(app):
@@ -137,6 +152,21 @@ def test_supervisors_are_refused_what_only_agents_do(make_user, logged_in, metho
 def test_agents_are_let_in_what_only_agents_do(make_user, logged_in, method, path, form):
     response = getattr(logged_in(make_user("someone", Role.AGENT)), method)(path, data=form)
     assert response.status_code == 303  # no such call: told so on the agent's page
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.ADMIN])
+@pytest.mark.parametrize("method, path, form", OFFICER_ROUTES)
+def test_only_officers_open_the_officers_pages(make_user, logged_in, role, method, path, form):
+    response = getattr(logged_in(make_user("someone", role)), method)(path, data=form)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text
+
+
+@pytest.mark.parametrize("method, path, form", OFFICER_ROUTES)
+def test_officers_are_let_in(make_user, logged_in, officer_admin_id, method, path, form):
+    officer = make_user("someone", Role.OFFICER, administration_id=officer_admin_id)
+    response = getattr(logged_in(officer), method)(path, data=form)
+    assert response.status_code in ((404,) if path in RULES else (200, 303))
 
 
 @pytest.mark.parametrize("method, path, form", ALL_ROUTES)
