@@ -135,6 +135,9 @@ def create_user(username, role, display_name, administration_code, password):
     db.session.add(user)
     db.session.commit()
     click.echo(f"user {username} ({role}) created")
+    if user.role is Role.AGENT:
+        from ivr.views import agent_client
+        click.echo(f"its calls ring the Twilio Client identity {agent_client(user.id)}")
 
 
 @jobs_cli.command("work")
