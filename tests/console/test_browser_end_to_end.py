@@ -62,8 +62,9 @@ def test_a_call_from_its_first_key_to_the_agents_next_call(
     salma_user = make_user("salma", Role.AGENT)
     make_user("karim", Role.AGENT)
     salma, karim = new_page(), new_page()
+    frames = {}
     for page, username in ((salma, "salma"), (karim, "karim")):
-        open_console(page, username)
+        frames[username] = open_console(page, username)
         choose_state(page, "available")
         wait_for(page, lambda page=page: shown_state(page) == "available")
     assert karim.get_by_test_id("queue-item").count() == 0
@@ -102,6 +103,9 @@ def test_a_call_from_its_first_key_to_the_agents_next_call(
                 Segment(COMPLAINT, final=True, start=1.0, end=4.0, confidence=0.8))
     wait_for(salma, lambda: segment_texts(salma) == ["bonjour", COMPLAINT])
     assert salma.locator("#transcript li.partial").count() == 0
+    heard_by_karim = "\n".join(frames["karim"])
+    assert "transcript_segment" not in heard_by_karim, "another agent heard the caller's words"
+    assert "612345" not in heard_by_karim  # the queue's live items: the number masked
     screenshot(salma, "3-transcript")
 
     # She picks the complaint into the description, fills the form and files.
