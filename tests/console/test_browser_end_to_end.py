@@ -26,6 +26,7 @@ from tests.console.calls import new_caller
 from tests.console.calls import queue_at_once
 from tests.console.calls import stored_call
 from tests.console.test_browser_filing import segment_texts
+from tests.console.test_browser_queue import claim_seen_going
 from tests.console.test_browser_queue import queue_item
 from tests.console.test_browser_states import choose_state
 from tests.console.test_browser_states import open_console
@@ -79,13 +80,7 @@ def test_a_call_from_its_first_key_to_the_agents_next_call(
     screenshot(karim, "1-queue")
 
     # Salma takes it; Karim sees it go; Twilio was asked to move the call to her client.
-    with salma.expect_navigation():
-        queue_item(salma, caller.call_sid).get_by_test_id("claim").click()
-    assert salma.url.endswith(f"/console/calls/{caller.call_sid}")
-    queue_item(karim, caller.call_sid).wait_for(state="detached", timeout=2000)
-    assert karim.evaluate("window.notReloaded"), "the other agent's page reloaded"
-    [claim_update] = fake_twilio.call_updates
-    assert claim_update["sid"] == caller.call_sid
+    claim_update = claim_seen_going(salma, karim, caller.call_sid, fake_twilio)
     assert dialled_client(caller.post(claim_update["form"]["Url"])) == f"agent-{salma_user.id}"
     pop = salma.get_by_test_id("screen-pop")
     assert pop.get_by_test_id("caller-language").is_visible()
