@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
 from . import administrations
+from .agent_phones import agent_client
 from . import apikeys
 from . import demo
 from . import migrate
@@ -136,7 +137,6 @@ def create_user(username, role, display_name, administration_code, password):
     db.session.commit()
     click.echo(f"user {username} ({role}) created")
     if user.role is Role.AGENT:
-        from ivr.views import agent_client
         click.echo(f"its calls ring the Twilio Client identity {agent_client(user.id)}")
 
 
