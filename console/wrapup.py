@@ -47,13 +47,19 @@ def _refused(call_sid: str, reason: str, status: int):
     return response
 
 
+def not_wrapped_up(call_sid: str) -> Call:
+    """The current agent's call of the URL (else 404), not wrapped up yet (else 409)."""
+    call = own_call(call_sid)
+    if call.wrapped_up_at is not None:
+        abort(_refused(call_sid, _("This call is already wrapped up."), 409))
+    return call
+
+
 @bp.post("/calls/<call_sid>/wrapup/start")
 @role_required(*AGENT_PAGE_ROLES)
 def start_wrapup(call_sid: str):
     """The agent starts the call's wrap-up by hand (the call's end usually does it)."""
-    call = own_call(call_sid)
-    if call.wrapped_up_at is not None:
-        return _refused(call_sid, _("This call is already wrapped up."), 409)
+    not_wrapped_up(call_sid)
     if not StartWrapupForm().validate_on_submit():
         return _refused(call_sid, _("Check the form: a field is missing or wrong."), 400)
     if states.current(db.session, current_user).state is not AgentStatus.WRAP_UP:
@@ -64,9 +70,7 @@ def start_wrapup(call_sid: str):
 @bp.post("/calls/<call_sid>/wrapup")
 @role_required(*AGENT_PAGE_ROLES)
 def wrap_up(call_sid: str):
-    call = own_call(call_sid)
-    if call.wrapped_up_at is not None:
-        return _refused(call_sid, _("This call is already wrapped up."), 409)
+    call = not_wrapped_up(call_sid)
     form = WrapupForm()
     if not form.validate_on_submit():
         return _refused(call_sid, _("Choose how the call ended."), 400)

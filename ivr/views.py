@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from shared import call_queue
+from shared.agent_phones import agent_client
 from shared.extensions import db
 from shared.models import Call
 
@@ -185,11 +186,6 @@ def queue_done():
             return twiml(hangup())
         return twiml(resume_at(call, "agent_unavailable", request.form))
     return safely(handle)
-
-
-def agent_client(agent_id: int) -> str:
-    """The Twilio Client identity of a console agent (their browser or softphone)."""
-    return f"agent-{agent_id}"
 
 
 def agent_param() -> int:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
 from . import administrations
+from .agent_phones import agent_client
 from . import apikeys
 from . import demo
 from . import migrate
@@ -136,6 +137,8 @@ def create_user(username, role, display_name, administration_code, email, passwo
     db.session.add(user)
     db.session.commit()
     click.echo(f"user {username} ({role}) created")
+    if user.role is Role.AGENT:
+        click.echo(f"its calls ring the Twilio Client identity {agent_client(user.id)}")
 
 
 @jobs_cli.command("work")

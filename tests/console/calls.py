@@ -4,6 +4,9 @@ from sqlalchemy import select
 
 from ivr.simulator import Caller
 from ivr.simulator import FlaskTransport
+from ivr.speech.recognizer import ScriptedRecognizer
+from ivr.speech.recognizer import Segment
+from ivr.speech.transcript import TranscriptListener
 from shared.extensions import db
 from shared.models import Call
 from tests.conftest import PUBLIC_BASE_URL
@@ -50,3 +53,13 @@ def stored_call(app, call_sid: str) -> Call:
 
 def events(socket, name: str) -> list[dict]:
     return [event["args"][0] for event in socket.get_received() if event["name"] == name]
+
+
+def caller_says(app, call_id: int, call_sid: str, seq: int, *segments: Segment) -> None:
+    """Through the live transcript's own listener (the media stream's): stored, then
+    emitted to the call's room."""
+    with app.app_context():
+        listener = TranscriptListener(call_id, call_sid, ScriptedRecognizer(
+            [(0, segment) for segment in segments]), next_seq=seq)
+        listener.feed(b"\x00" * 320)
+        db.session.remove()

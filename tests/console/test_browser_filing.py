@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from ivr.simulator import Caller
 from ivr.simulator import HttpTransport
-from ivr.speech.recognizer import ScriptedRecognizer
 from ivr.speech.recognizer import Segment
-from ivr.speech.transcript import TranscriptListener
 from shared.extensions import db
 from shared.models import Call
 from shared.models import Case
@@ -19,6 +17,7 @@ from shared.models import TranscriptSegment
 from shared.types import Role
 from tests.conftest import TEST_ACCOUNT_SID
 from tests.conftest import TEST_AUTH_TOKEN
+from tests.console.calls import caller_says
 from tests.console.conftest import PASSWORD
 from tests.ivr.helpers import digits_read
 from tests.support.browser import log_in
@@ -40,15 +39,6 @@ def hold_call(app, agent_id: int, language: str) -> int:
         return call.id
 
 
-def caller_says(app, call_id: int, seq: int, *segments: Segment) -> None:
-    """Through the live transcript's own listener: stored, then emitted to the call's room."""
-    with app.app_context():
-        listener = TranscriptListener(call_id, SID, ScriptedRecognizer(
-            [(0, segment) for segment in segments]), next_seq=seq)
-        listener.feed(b"\x00" * 320)
-        db.session.remove()
-
-
 def segment_texts(page) -> list[str]:
     return [text.strip() for text in page.get_by_test_id("transcript-segment")
             .locator(".text").all_inner_texts()]
@@ -62,9 +52,9 @@ def test_an_agent_files_the_held_call_from_its_transcript_and_sees_its_reference
     page.goto(f"/console/calls/{SID}")
     wait_for(page, lambda: segment_texts(page) == ["salam"])  # watching: the room is joined
 
-    caller_says(app, call_id, 2, Segment("ma pension n'est", final=False))
+    caller_says(app, call_id, SID, 2, Segment("ma pension n'est", final=False))
     page.locator("#transcript li.partial").wait_for()
-    caller_says(app, call_id, 2, Segment("ma pension n'est pas versée depuis mars",
+    caller_says(app, call_id, SID, 2, Segment("ma pension n'est pas versée depuis mars",
                                          final=True, start=1.0, end=3.0, confidence=0.8))
     wait_for(page, lambda: segment_texts(page) == ["salam",
                                                    "ma pension n'est pas versée depuis mars"])

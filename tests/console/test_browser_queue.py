@@ -21,6 +21,19 @@ def queue_item(page, call_sid):
     return page.locator(f'[data-testid="queue-item"][data-call-sid="{call_sid}"]')
 
 
+def claim_seen_going(taker, other, call_sid: str, fake_twilio) -> dict:
+    """`taker` claims the call and lands on its page; `other` sees it go without a reload
+    within 2 s; Twilio was asked once to move that call: its update is returned."""
+    with taker.expect_navigation():
+        queue_item(taker, call_sid).get_by_test_id("claim").click()
+    assert taker.url.endswith(f"/console/calls/{call_sid}")
+    queue_item(other, call_sid).wait_for(state="detached", timeout=2000)
+    assert other.evaluate("window.notReloaded"), "the other agent's page reloaded"
+    [update] = fake_twilio.call_updates
+    assert update["sid"] == call_sid
+    return update
+
+
 def test_two_agents_see_a_caller_queue_one_takes_it_the_other_sees_it_go(
         app, live, new_page, make_user, fake_twilio):
     make_user("salma", Role.AGENT)
@@ -48,14 +61,7 @@ def test_two_agents_see_a_caller_queue_one_takes_it_the_other_sees_it_go(
              seconds=3)  # the waiting time ticks in the page
 
     karim.screenshot(path=str(SCREENSHOTS_DIR / "queue-caller-waiting.png"), full_page=True)
-    with salma.expect_navigation():
-        queue_item(salma, caller.call_sid).get_by_test_id("claim").click()
-
-    assert salma.url.endswith(f"/console/calls/{caller.call_sid}")
-    queue_item(karim, caller.call_sid).wait_for(state="detached", timeout=2000)
-    assert karim.evaluate("window.notReloaded"), "the other agent's page reloaded"
-    [update] = fake_twilio.call_updates
-    assert update["sid"] == caller.call_sid
+    claim_seen_going(salma, karim, caller.call_sid, fake_twilio)
     pop = salma.get_by_test_id("screen-pop")
     assert pop.get_by_test_id("caller-kind").get_attribute("data-kind") == "complaint"
     assert pop.get_by_test_id("caller-administration").get_attribute("data-code") == "201"

@@ -1,0 +1,6 @@
+"""The Twilio Client identity of a console agent's softphone: what a claimed call dials
+(ivr/views.py) and what `flask users create` prints, for provisioning the softphone."""
+
+
+def agent_client(agent_id: int) -> str:
+    return f"agent-{agent_id}"
