@@ -32,6 +32,15 @@ AGENT_ROUTES = [
 AGENT_ONLY_ROUTES = [
     ("post", "/console/calls/CA00000000000000000000000000000000/claim", {}),
 ]
+# Routes for supervisors alone: the live board and the figures (with their CSV files).
+SUPERVISOR_ROUTES = [
+    ("get", "/console/board", None),
+    ("get", "/console/board?format=csv&table=agents", None),
+    ("get", "/console/figures/calls", None),
+    ("get", "/console/figures/calls?format=csv&table=hour", None),
+    ("get", "/console/figures/cases", None),
+    ("get", "/console/figures/cases?format=csv&table=kind", None),
+]
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
 RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
@@ -49,7 +58,10 @@ RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<c
          "/console/administrations?q=cnss": "/console/administrations",
          "/console/filed/0000000000": "/console/filed/<reference>",
          "/console/filed/0000000000/sms": "/console/filed/<reference>/sms",
-         "/console/filed/0000000000/readback": "/console/filed/<reference>/readback"}
+         "/console/filed/0000000000/readback": "/console/filed/<reference>/readback",
+         "/console/board?format=csv&table=agents": "/console/board",
+         "/console/figures/calls?format=csv&table=hour": "/console/figures/calls",
+         "/console/figures/cases?format=csv&table=kind": "/console/figures/cases"}
 # Paths of RULES that are let in (the rule has no variable: only a query string).
 LET_IN = {"/console/administrations?q=cnss"}
 
@@ -60,7 +72,8 @@ def test_every_console_route_is_listed_here(app):
               "/console/static/<path:filename>"}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
     assert rules - public == {RULES.get(path, path)
-                              for _, path, _ in AGENT_ROUTES + AGENT_ONLY_ROUTES}
+                              for _, path, _ in AGENT_ROUTES + AGENT_ONLY_ROUTES
+                              + SUPERVISOR_ROUTES}
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN])
@@ -94,7 +107,24 @@ def test_agents_are_let_in_what_only_agents_do(make_user, logged_in, method, pat
     assert response.status_code == 303  # no such call: told so on the agent's page
 
 
-@pytest.mark.parametrize("method, path, form", AGENT_ROUTES + AGENT_ONLY_ROUTES)
+@pytest.mark.parametrize("role", [Role.AGENT, Role.OFFICER, Role.ADMIN])
+@pytest.mark.parametrize("method, path, form", SUPERVISOR_ROUTES)
+def test_only_supervisors_see_the_board_and_the_figures(make_user, logged_in, officer_admin_id,
+                                                        role, method, path, form):
+    user = make_user("someone", role, administration_id=officer_admin_id)
+    response = getattr(logged_in(user), method)(path, data=form)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text
+
+
+@pytest.mark.parametrize("method, path, form", SUPERVISOR_ROUTES)
+def test_supervisors_see_the_board_and_the_figures(make_user, logged_in, method, path, form):
+    response = getattr(logged_in(make_user("boss", Role.SUPERVISOR)), method)(path, data=form)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method, path, form", AGENT_ROUTES + AGENT_ONLY_ROUTES
+                         + SUPERVISOR_ROUTES)
 def test_nobody_gets_in_without_a_login(client, method, path, form):
     response = getattr(client, method)(path, data=form)
     assert response.status_code == (302 if method == "get" else 401)
