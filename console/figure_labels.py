@@ -38,7 +38,7 @@ CALL_COLUMNS = {
     "satisfaction_percent": _l("Satisfaction (%)"),
 }
 CASE_COLUMNS = {
-    "received": _l("Received"),
+    "received": _l("Cases received"),
     "processed": _l("Processed"),
     "processed_percent": _l("% processed"),
     "in_progress": _l("In progress"),
