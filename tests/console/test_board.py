@@ -73,3 +73,18 @@ def test_a_call_without_an_end_for_hours_is_not_in_progress(app, make_user, logg
 def test_agents_cannot_ask_for_the_board(make_user, logged_in, socket_client):
     agent = socket_client(logged_in(make_user("salma", Role.AGENT)))
     assert agent.emit("board_snapshot", {}, callback=True) == {"error": "forbidden"}
+
+
+def test_an_agent_whose_wrap_up_ran_out_counts_as_available(app, make_user, logged_in):
+    from shared.models import AgentState
+    from shared.types import AgentStatus
+    salma, karim = make_user("salma", Role.AGENT), make_user("karim", Role.AGENT)
+    now = board.utcnow()
+    with app.app_context():
+        db.session.add(AgentState(user_id=salma.id, state=AgentStatus.WRAP_UP, changed_at=now,
+                                  wrapup_ends_at=now - dt.timedelta(seconds=1)))
+        db.session.add(AgentState(user_id=karim.id, state=AgentStatus.WRAP_UP, changed_at=now,
+                                  wrapup_ends_at=now + dt.timedelta(seconds=60)))
+        db.session.commit()
+    shown = kpis(logged_in(make_user("nadia", Role.SUPERVISOR)).get("/console/board").text)
+    assert (shown["agents_available"], shown["agents_wrap_up"]) == (1, 1)

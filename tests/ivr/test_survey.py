@@ -60,6 +60,16 @@ def test_a_replayed_answer_is_kept_once(app, caller):
     assert call_row(app, caller.call_sid).survey_rating == 5
 
 
+def test_an_answer_already_kept_is_never_replaced():
+    """However the survey is reached again (a late leg's end, a stale request), the first
+    answer stays."""
+    from ivr.flow import Heard
+    from ivr.flow import take_survey
+    call = Call(call_sid="CAx", step="survey", retries=0, answers={}, survey_rating=3)
+    assert take_survey(call, Heard(digits="5"), env=None) == "goodbye"
+    assert call.survey_rating == 3
+
+
 def queued_with_agent(app, make_caller, agent_id):
     caller = make_caller()
     to_main_menu(caller, "fr")

@@ -63,9 +63,9 @@ def add_known_calls(session) -> tuple[User, User]:
     # queued 60 s after the start, taken 15 s later, handled 300 s (to the wrap-up's end)
     add_call(session, "CA2", "2026-11-02 08:20:00", "ar", "agent", queued_after=60,
              claimed_after=75, ended_after=315, wrapped_after=375, agent=amal, survey=4)
-    # taken 45 s after queueing, handled 240 s, no wrap-up
+    # taken 60 s after queueing (within 60 s, just), handled 225 s, no wrap-up
     add_call(session, "CA3", "2026-11-02 09:05:00", "ary", "agent", queued_after=60,
-             claimed_after=105, ended_after=345, agent=badr, survey=2)
+             claimed_after=120, ended_after=345, agent=badr, survey=2)
     # taken 90 s after queueing, handled 240 s
     add_call(session, "CA4", "2026-11-02 09:30:00", "ary", "agent", queued_after=60,
              claimed_after=150, ended_after=270, wrapped_after=390, agent=amal)
@@ -101,7 +101,7 @@ def add_known_cases(session) -> None:
     add_case(session, "2026-11-05 10:00:00", "101", CaseStatus.CLOSED, replied_days=20,
              rating=2, reopened=1)
     add_case(session, "2026-11-10 10:00:00", "201", CaseStatus.IN_PROGRESS)
-    add_case(session, "2026-11-12 10:00:00", "201", CaseStatus.REOPENED, replied_days=5,
+    add_case(session, "2026-11-12 10:00:00", "201", CaseStatus.REOPENED, replied_days=5.5,
              reopened=1)
     add_case(session, "2026-12-01 10:00:00", "201", CaseStatus.RECEIVED)
     add_case(session, "2026-10-31 22:30:00", "201", CaseStatus.RECEIVED)  # 31 Oct local
