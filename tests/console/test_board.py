@@ -88,3 +88,11 @@ def test_an_agent_whose_wrap_up_ran_out_counts_as_available(app, make_user, logg
         db.session.commit()
     shown = kpis(logged_in(make_user("nadia", Role.SUPERVISOR)).get("/console/board").text)
     assert (shown["agents_available"], shown["agents_wrap_up"]) == (1, 1)
+
+
+def test_a_supervisor_finds_the_board_and_figures_from_the_console(make_user, logged_in):
+    page = logged_in(make_user("nadia", Role.SUPERVISOR)).get("/console/").text
+    assert all(f'href="{path}"' in page for path in
+               ("/console/board", "/console/figures/calls", "/console/figures/cases"))
+    agent_page = logged_in(make_user("salma", Role.AGENT)).get("/console/").text
+    assert 'href="/console/board"' not in agent_page
