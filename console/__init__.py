@@ -19,6 +19,8 @@ from . import filing  # noqa: E402,F401  (the case form and filing)
 from . import filed_case  # noqa: E402,F401  (the reference read-back, SMS, play to caller)
 from . import notifications  # noqa: E402,F401  (deadline alerts of officers and supervisors)
 from . import officer  # noqa: E402,F401  (administration officers' pages)
+from . import board  # noqa: E402,F401  (the supervisors' live board)
+from . import figures  # noqa: E402,F401  (the supervisors' figures)
 from . import security  # noqa: E402
 
 

@@ -48,6 +48,9 @@ from .twiml import Spoken
 from .twiml import SpokenDate
 from .twiml import Utterance
 
+SURVEY = "survey"        # the post-call survey, before goodbye after a filing or a follow-up
+SURVEY_KEYS = {"1", "2", "3", "4", "5"}
+SURVEY_TRIES = 2         # a wrong key is asked again once, then goodbye
 MAX_TRIES = 3            # no input or a wrong key, per step, before a graceful exit
 # A reply longer than this is not read on the phone (about two minutes of speech; each
 # <Say> holds 3,000 bytes, a TwiML document 64 KB): an agent reads it instead.
@@ -425,7 +428,7 @@ def say_filed(call: Call, env: FlowEnv) -> list[Utterance]:
 def after_filed(call: Call, heard: Heard, env: FlowEnv) -> str:
     if heard.digits == "1":
         return again(call)
-    return "goodbye"
+    return SURVEY
 
 
 # -- follow-up ------------------------------------------------------------------------------
@@ -516,7 +519,7 @@ def next_after_status(call: Call, env: FlowEnv) -> str:
     if case.status is CaseStatus.NOT_COMPETENT:
         return "agent_offer"
     if not has_reply(case):
-        return "goodbye"
+        return SURVEY
     return unreadable_reply(case, env) \
         or ("rating" if case.rating is None else "already_rated")
 
@@ -542,12 +545,26 @@ def offer_reopen(call: Call, heard: Heard, env: FlowEnv) -> str:
         CaseService(env.session, actor=IVR_ACTOR).reopen(current_case(call, env),
                                                           note="reopened by phone")
         return "reopened"
-    return "goodbye"
+    return SURVEY
 
 
 def say_reopened(call: Call, env: FlowEnv) -> list[Utterance]:
     case = current_case(call, env)
     return [Prompt("reopened"), Prompt("reply_due"), SpokenDate(case.reply_due_on)]
+
+
+# -- the post-call survey --------------------------------------------------------------------
+def take_survey(call: Call, heard: Heard, env: FlowEnv) -> str:
+    """"Rate this call, 1 to 5": kept once per call (satisfaction with the call centre);
+    a wrong key or silence asks once more, then goodbye with nothing kept."""
+    if heard.digits in SURVEY_KEYS:
+        if call.survey_rating is None:
+            call.survey_rating, call.surveyed_at = int(heard.digits), utcnow()
+        notice(call, "survey_thanks")
+        return "goodbye"
+    if call.retries + 1 >= SURVEY_TRIES:
+        return "goodbye"
+    return retry(call, env, "no_input" if heard.nothing else "invalid_choice", give_up="goodbye")
 
 
 # -- agents, voicemail, callback ------------------------------------------------------------
@@ -617,7 +634,7 @@ STEPS: dict[str, Step] = {step.name: step for step in [
     Step("reopen_offer", says("offer_reopen"), Keys(1, timeout=5), offer_reopen),
     Step("already_rated", says("rating_already_given", "offer_reopen"), Keys(1, timeout=5),
          offer_reopen),
-    Step("reopened", say_reopened, then="goodbye"),
+    Step("reopened", say_reopened, then=SURVEY),
     Step("agent", says("agent_connecting"), end="enqueue"),
     Step("agent_unavailable", says("agent_unavailable", "offer_voicemail_or_callback"), Keys(1),
          choose_fallback),
@@ -625,6 +642,7 @@ STEPS: dict[str, Step] = {step.name: step for step in [
          take_voicemail),
     Step("voicemail_saved", say_voicemail_saved, Keys(1, timeout=5), after_filed),
     Step("callback_saved", says("callback_saved"), then="goodbye"),
+    Step(SURVEY, says("ask_survey"), Keys(1), take_survey),
     Step("goodbye", says("goodbye"), end="hangup"),
 ]}
 FIRST_STEP = "language"

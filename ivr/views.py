@@ -21,6 +21,7 @@ from shared import call_queue
 from shared.agent_phones import agent_client
 from shared.extensions import db
 from shared.models import Call
+from shared.urls import public_endpoint
 
 from . import bp
 from . import media_stream as media
@@ -30,6 +31,7 @@ from .engine import hangup
 from .engine import load_call
 from .engine import resume_at
 from .engine import voice_for
+from .flow import SURVEY
 from .outcomes import close_call
 from .prompts import PROMPTS_DIR
 from .prompts import catalogue
@@ -220,12 +222,29 @@ def connect_agent():
 
 
 def dial_agent(agent_id: int) -> str:
-    """Dial the agent's client; when the agent's leg ends, so does the call."""
+    """Dial the agent's client; when the agent's leg ends, Twilio asks `agent_done`."""
     response = VoiceResponse()
-    dial = response.dial(answer_on_bridge=True)
+    dial = response.dial(answer_on_bridge=True, action=public_endpoint("ivr.agent_done"),
+                         method="POST")
     dial.client(agent_client(agent_id))
     response.hangup()
     return str(response)
+
+
+@bp.post("/agent/done")
+@twilio_request_required
+def agent_done():
+    """The agent's leg has ended (the Dial's action): a caller still on the line after
+    speaking with the agent is asked the post-call survey; otherwise the call ends."""
+    def handle():
+        sid = call_sid(request.form)
+        call = load_call(sid) if sid else None
+        if call is None or call.ended_at is not None or call.agent_id is None \
+                or request.form.get("DialCallStatus") != "completed" \
+                or call.survey_rating is not None:
+            return twiml(hangup())
+        return twiml(resume_at(call, SURVEY, request.form))
+    return safely(handle)
 
 
 @bp.get("/media", websocket=True)

@@ -167,6 +167,9 @@ class Call(db.Model):
     disposition: Mapped[str | None] = mapped_column(String(32))
     wrapup_notes: Mapped[str | None] = mapped_column(Text)
     wrapped_up_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The post-call survey: "rate this call, 1 to 5", given once (the call centre's figures).
+    survey_rating: Mapped[int | None] = mapped_column(Integer)
+    surveyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class CallerPreference(db.Model):

@@ -21,7 +21,7 @@ EXPECTED_KEYS = {
     "ask_phone_last4", "phone_last4_wrong", "too_many_attempts", "status_received", "status_transmitted",
     "status_in_progress", "status_answered", "status_closed", "status_reopened", "status_not_competent",
     "status_inadmissible", "status_duplicate", "reply_intro", "reply_not_spoken", "ask_rating",
-    "rating_thanks", "offer_reopen", "reopened", "agent_connecting", "queue_position", "agent_unavailable",
+    "rating_thanks", "ask_survey", "survey_thanks", "offer_reopen", "reopened", "agent_connecting", "queue_position", "agent_unavailable",
     "offer_voicemail_or_callback", "ask_voicemail", "voicemail_saved", "callback_saved", "goodbye",
     "technical_problem", "redirect_to", "offer_agent", "reply_too_long", "rating_already_given",
     "phone_check_locked", "check_limit_reached", "case_limit_reached", "speech_use_keypad",

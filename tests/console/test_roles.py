@@ -48,6 +48,15 @@ NOTIFICATION_ROUTES = [
     ("get", "/console/notifications/count", None),
     ("post", "/console/notifications/read", {}),
 ]
+# Routes for supervisors alone: the live board and the figures (with their CSV files).
+SUPERVISOR_ROUTES = [
+    ("get", "/console/board", None),
+    ("get", "/console/board?format=csv&table=agents", None),
+    ("get", "/console/figures/calls", None),
+    ("get", "/console/figures/calls?format=csv&table=hour", None),
+    ("get", "/console/figures/cases", None),
+    ("get", "/console/figures/cases?format=csv&table=kind", None),
+]
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
 RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
@@ -71,7 +80,10 @@ RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<c
          "/console/officer/cases/1234567890": "/console/officer/cases/<reference>",
          "/console/officer/cases/1234567890/start": "/console/officer/cases/<reference>/<move>",
          "/console/officer/templates/999999/delete":
-         "/console/officer/templates/<int:template_id>/delete"}
+         "/console/officer/templates/<int:template_id>/delete",
+         "/console/board?format=csv&table=agents": "/console/board",
+         "/console/figures/calls?format=csv&table=hour": "/console/figures/calls",
+         "/console/figures/cases?format=csv&table=kind": "/console/figures/cases"}
 # Paths of RULES that are let in (the rule has no variable: only a query string).
 LET_IN = {"/console/administrations?q=cnss"}
 # Every console route of an administration's officer.
@@ -85,7 +97,7 @@ OFFICER_ROUTES = [
 ]
 # Every console route that needs a login, whoever may use it.
 ALL_ROUTES = (AGENT_ROUTES + AGENT_ONLY_ROUTES + DEVPHONE_ROUTES + NOTIFICATION_ROUTES
-              + OFFICER_ROUTES)
+              + OFFICER_ROUTES + SUPERVISOR_ROUTES)
 
 
 def test_every_console_route_is_listed_here(app):
@@ -154,12 +166,28 @@ def test_agents_are_let_in_what_only_agents_do(make_user, logged_in, method, pat
     assert response.status_code == 303  # no such call: told so on the agent's page
 
 
+@pytest.mark.parametrize("role", [Role.AGENT, Role.OFFICER, Role.ADMIN])
+@pytest.mark.parametrize("method, path, form", SUPERVISOR_ROUTES)
+def test_only_supervisors_see_the_board_and_the_figures(make_user, logged_in, officer_admin_id,
+                                                        role, method, path, form):
+    user = make_user("someone", role, administration_id=officer_admin_id)
+    response = getattr(logged_in(user), method)(path, data=form)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text
+
+
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.ADMIN])
 @pytest.mark.parametrize("method, path, form", OFFICER_ROUTES)
 def test_only_officers_open_the_officers_pages(make_user, logged_in, role, method, path, form):
     response = getattr(logged_in(make_user("someone", role)), method)(path, data=form)
     assert response.status_code == 403
     assert "Accès refusé" in response.text
+
+
+@pytest.mark.parametrize("method, path, form", SUPERVISOR_ROUTES)
+def test_supervisors_see_the_board_and_the_figures(make_user, logged_in, method, path, form):
+    response = getattr(logged_in(make_user("boss", Role.SUPERVISOR)), method)(path, data=form)
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("method, path, form", OFFICER_ROUTES)

@@ -2,7 +2,7 @@
 
 
 def test_a_person_can_file_a_case_from_the_terminal(app):
-    keys = "\n".join(["3", "2", "201", "1", "1", "", "", "", ""]) + "\n"
+    keys = "\n".join(["3", "2", "201", "1", "1", "", "", "", "", "", ""]) + "\n"  # the survey: twice silent
     result = app.test_cli_runner().invoke(args=["ivr", "call"], input=keys)
     assert result.exit_code == 0, result.output
     assert "Pour le français, tapez 3." in result.output

@@ -85,12 +85,16 @@ def test_pressing_one_repeats_the_reference(app, caller):
     turn = file_by_phone(caller)
     again = caller.press("1")
     assert digits_read(again) == digits_read(turn)
-    assert caller.press("").keys == ["goodbye"]
+    assert caller.press("").keys == ["ask_survey"]
     assert len(cases(app)) == 1
 
 
 def test_silence_after_the_read_back_says_goodbye_and_hangs_up(app, caller):
     file_by_phone(caller)
+    turn = caller.silence()
+    assert turn.keys == ["ask_survey"]  # the post-call survey first
+    turn = caller.silence()
+    assert turn.keys == ["no_input", "ask_survey"]
     turn = caller.silence()
     assert turn.keys == ["goodbye"] and turn.find("Hangup") is not None
 

@@ -69,7 +69,9 @@ def test_the_status_of_an_open_case_is_said_with_its_legal_date(app, caller, mov
         assert "reply_due" not in turn.keys
         return  # says where to go instead: see below
     assert turn.keys[1] == "reply_due" and turn.keys[2].startswith("number_")
-    assert turn.keys[-1] == "goodbye" and turn.find("Hangup") is not None
+    assert turn.keys[-1] == "ask_survey"  # the post-call survey, then goodbye
+    turn = caller.press("4")
+    assert turn.keys == ["survey_thanks", "goodbye"] and turn.find("Hangup") is not None
     assert call_row(app, caller.call_sid).outcome == "followed_up"
 
 
@@ -81,7 +83,7 @@ def test_an_answered_case_is_read_rated_and_reopened(app, caller):
     turn = caller.press("4")
     assert turn.keys == ["rating_thanks", "offer_reopen"]
     turn = caller.press("9")
-    assert turn.keys[:2] == ["reopened", "reply_due"] and turn.keys[-1] == "goodbye"
+    assert turn.keys[:2] == ["reopened", "reply_due"] and turn.keys[-1] == "ask_survey"
     [case] = cases(app)
     assert case.rating == 4
     assert case.status is CaseStatus.REOPENED and case.reopen_count == 1
@@ -92,7 +94,7 @@ def test_an_answered_case_is_read_rated_and_reopened(app, caller):
 def test_a_closed_answer_can_be_rated_without_reopening(app, caller):
     follow(caller, make_case(app, ("transmit", "answer", "close")))
     caller.press("2")
-    assert caller.press("1").keys == ["goodbye"]
+    assert caller.press("1").keys == ["ask_survey"]
     [case] = cases(app)
     assert case.rating == 2 and case.status is CaseStatus.CLOSED
 
