@@ -19,6 +19,9 @@ from tests.ivr.helpers import cases
 from tests.support.browser import SCREENSHOTS_DIR
 from tests.support.browser import log_in
 from tests.support.browser import wait_for
+from sqlalchemy import update
+from shared.extensions import db
+from shared.models import Call
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +106,9 @@ def test_a_queued_dev_phone_call_is_connected_when_an_agent_claims_it(
     page.get_by_test_id("devphone-audio-file").set_input_files(str(words))
     page.get_by_test_id("devphone-send-audio").click()
     wait_for(page, lambda: app.extensions["devphone"].calls[sid].voice is not None)
+    with app.app_context():  # the agent's claim: the call is theirs, then Twilio moves it
+        db.session.execute(update(Call).where(Call.call_sid == sid).values(agent_id=agent.id))
+        db.session.commit()
     with app.test_request_context():
         twilio_rest.update_call(sid, public_endpoint("ivr.connect_agent", agent=agent.id), 5)
     wait_state(page, "agent")
