@@ -481,10 +481,22 @@ class ConsoleBench:
         self.ivr = self._serve(port, SERVER_APP, "server.log")
         self.bare = self._serve(free_port(), "bench.baseline_app:app", "baseline.log")
         print(f"logging {len(self.users)} consoles in ...", file=sys.stderr)
+        self.login_retries = 0
         with ThreadPoolExecutor(8) as pool:  # a password check each: seconds of CPU
-            self.cookies = list(pool.map(lambda user: (user[0], log_in(
-                self.ivr.url, user[1], self.password)), self.users))
+            self.cookies = list(pool.map(self._log_in, self.users))
         self._warm_up()
+
+    def _log_in(self, user: tuple[int, str]) -> tuple[int, str]:
+        """A console's login; again after a 503 (on SQLite, logins at once can meet
+        "database is locked": counted and printed)."""
+        for attempt in range(5):
+            try:
+                return user[0], log_in(self.ivr.url, user[1], self.password)
+            except RuntimeError as exc:
+                if "answered 503" not in str(exc) or attempt == 4:
+                    raise
+                self.login_retries += 1
+                time.sleep(0.2)
 
     def _serve(self, port: int, app: str, log: str) -> Server:
         server = Server(self.env, port, 1, self.args.threads, self.tmp / log, app=app)
@@ -603,6 +615,8 @@ class ConsoleBench:
         pids = self.ivr.pids()["workers"]
         cpu, began = cpu_seconds(pids), time.monotonic()
         go.set()
+        time.sleep(args.seconds / 2)
+        process_now = process_status(pids)  # mid-phase: every websocket open
         results = {}
         for _ in range(2):
             name, value = self.children.results.get(
@@ -615,7 +629,7 @@ class ConsoleBench:
             if "error" in value:
                 raise RuntimeError(f"the {name} process failed: {value['error']}")
         return {"consoles": results["consoles"], "webhooks": results["webhooks"],
-                "server_cpu_pct": round(100 * cpu / wall)}
+                "server_cpu_pct": round(100 * cpu / wall), "server": process_now}
 
     def stop(self) -> None:
         if getattr(self, "stop_streams_event", None) is not None:
@@ -624,6 +638,22 @@ class ConsoleBench:
         for server in self.servers:
             server.stop()
         self.fake.stop()
+
+
+def process_status(pids: list[int]) -> dict:
+    """The server worker's threads and memory now (/proc/<pid>/status)."""
+    found = {"threads": 0, "rss_mib": 0.0}
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            if line.startswith("Threads:"):
+                found["threads"] += int(line.split()[1])
+            elif line.startswith("VmRSS:"):
+                found["rss_mib"] += round(int(line.split()[1]) / 1024, 1)
+    return found
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -642,7 +672,8 @@ def summarise(run: dict) -> dict:
             "streams": run["streams"],
             "loaded": [{"m": row["m"], "consoles": slim(row["consoles"]),
                         "webhooks": slim(row["webhooks"]), "server_cpu_pct":
-                        row["server_cpu_pct"]} for row in run["loaded"]]}
+                        row["server_cpu_pct"], "server": row.get("server", {})}
+                       for row in run["loaded"]]}
 
 
 def print_report(args, runs: list[dict], log: dict) -> None:
@@ -676,7 +707,8 @@ def print_report(args, runs: list[dict], log: dict) -> None:
               f"{', late frames (bench) ' + str(streams['late_frames']) if streams.get('late_frames') else ''}"
               f"{', errors ' + str(streams['errors']) if streams.get('error_count') else ''}")
         print(f"    {'events':<12}{'consoles':>10}{'committed':>10}{'delivered':>11}{'lost':>6}"
-              f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'server CPU':>12}")
+              f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'server CPU':>12}{'threads':>9}"
+              f"{'RSS MiB':>9}")
         for row in s["loaded"]:
             c = row["consoles"]
             ms = c["ms"]
@@ -684,6 +716,7 @@ def print_report(args, runs: list[dict], log: dict) -> None:
             print(f"    M={row['m']:<10}{str(c['connected']) + '/' + str(c['consoles']):>10}"
                   f"{c['committed']:>10}{c['delivered']:>11}{lost:>6}{ms['p50'] or '-':>9}"
                   f"{ms['p99'] or '-':>9}{ms['max'] or '-':>9}{row['server_cpu_pct']:>11}%"
+                  f"{row['server'].get('threads', '-'):>9}{row['server'].get('rss_mib', '-'):>9}"
                   + (f"   connect errors {c['connect_errors']}" if c["connect_errors"] else "")
                   + (f"   trigger errors {c['trigger_error_count']} {c['trigger_errors']}"
                      if c["trigger_error_count"] else "")
@@ -779,6 +812,8 @@ def run(args) -> int:
             runs.append(run)
         log = log_summary(bench.ivr.log_path)
         print_report(args, runs, log)
+        if bench.login_retries:
+            print(f"  logins answered 503 and tried again: {bench.login_retries}")
         if args.json:
             print(json.dumps([summarise(run) for run in runs], indent=2))
         problems = verdict(runs, log)
