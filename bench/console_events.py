@@ -461,6 +461,8 @@ class ConsoleBench:
         port = free_port()
         self.auth_token = secrets.token_hex(16)
         env = server_environment(self.tmp, self.db, port, self.fake, self.auth_token)
+        if args.workers > 1:  # several processes: Socket.IO's message queue in Redis
+            env["REDIS_URL"] = self._start_redis()
         env.update({"WEB_THREADS": str(args.threads),  # the pool is sized from it
                     "CONSOLE_IDLE_TIMEOUT_SECONDS": "7200",
                     "SPEECH_MAX_STREAMS": str(args.transcribed)})
@@ -486,6 +488,25 @@ class ConsoleBench:
             self.cookies = list(pool.map(self._log_in, self.users))
         self._warm_up()
 
+    def _start_redis(self) -> str:
+        """A throwaway redis-server of our own (no persistence), stopped at the end."""
+        port = free_port()
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.tmp)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        url = f"redis://127.0.0.1:{port}/0"
+        import redis
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                return url
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not answer") from None
+                time.sleep(0.1)
+
     def _log_in(self, user: tuple[int, str]) -> tuple[int, str]:
         """A console's login; again after a 503 (on SQLite, logins at once can meet
         "database is locked": counted and printed)."""
@@ -499,7 +520,8 @@ class ConsoleBench:
                 time.sleep(0.2)
 
     def _serve(self, port: int, app: str, log: str) -> Server:
-        server = Server(self.env, port, 1, self.args.threads, self.tmp / log, app=app)
+        workers = self.args.workers if app == SERVER_APP else 1
+        server = Server(self.env, port, workers, self.args.threads, self.tmp / log, app=app)
         self.servers.append(server)
         print(f"starting {app} on {server.url} ...", file=sys.stderr)
         server.start()
@@ -637,6 +659,9 @@ class ConsoleBench:
         self.children.stop()
         for server in self.servers:
             server.stop()
+        if getattr(self, "redis", None) is not None:
+            self.redis.terminate()
+            self.redis.wait(timeout=10)
         self.fake.stop()
 
 
@@ -679,7 +704,7 @@ def summarise(run: dict) -> dict:
 def print_report(args, runs: list[dict], log: dict) -> None:
     event = EVENTS[args.event](args.audience)
     print()
-    print(f"consoles + streams + webhooks: gunicorn -w 1 --threads {args.threads} "
+    print(f"consoles + streams + webhooks: gunicorn -w {args.workers} --threads {args.threads} "
           f"({SERVER_APP}); {runs[0]['database']}")
     print(f"  event {event.name} ({'to every console' if args.audience == 'all' else 'to its own console'}), "
           f"{args.rate:g}/s for {args.seconds:g} s; {args.streams} media streams "
@@ -689,15 +714,16 @@ def print_report(args, runs: list[dict], log: dict) -> None:
         s = summarise(run)
         bare, alone = s["bare"]["ms"], s["alone"]["ms"]
         print(f"  round {number}:")
-        print(f"    {'webhooks ms':<34}{'n':>6}{'p50':>8}{'p99':>8}{'max':>8}  "
+        print(f"    {'webhooks ms':<36}{'n':>6}{'p50':>8}{'p99':>8}{'max':>8}  "
               f"{'p99/bare':>8}  {'p99/alone':>9}  errors")
         rows = [("bare Flask (baseline)", s["bare"], None),
                 ("IVR alone (usual latency)", s["alone"], s["alone"]["server_cpu_pct"])]
-        rows += [(f"IVR with M={row['m']} consoles", row["webhooks"], row["server_cpu_pct"])
+        rows += [(f"IVR + streams + M={row['m']} consoles", row["webhooks"],
+                  row["server_cpu_pct"])
                  for row in s["loaded"]]
         for name, figures, _cpu in rows:
             ms = figures["ms"]
-            print(f"    {name:<34}{ms['n']:>6}{ms['p50'] or '-':>8}{ms['p99'] or '-':>8}"
+            print(f"    {name:<36}{ms['n']:>6}{ms['p50'] or '-':>8}{ms['p99'] or '-':>8}"
                   f"{ms['max'] or '-':>8}  {ratio(ms['p99'], bare['p99']):>8}  "
                   f"{ratio(ms['p99'], alone['p99']) if figures is not s['bare'] else '':>9}"
                   f"  {figures['errors']}"
@@ -764,6 +790,10 @@ def parse_args(argv=None):
                         help="IVR callers, 1-3 s before each key (about 0.45 webhooks/s each)")
     parser.add_argument("--threads", type=int, default=256,
                         help="gunicorn --threads and WEB_THREADS (the Procfile's default)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gunicorn -w; above 1 the bench starts a redis-server of its own "
+                             "for REDIS_URL (the consoles use websocket only: no sticky "
+                             "sessions needed)")
     parser.add_argument("--event", choices=sorted(EVENTS), default="agent_state")
     parser.add_argument("--audience", choices=("all", "own"), default="all",
                         help="all: every event to every console (supervisors); own: to "
