@@ -188,13 +188,11 @@ async def _consoles(plan: ConsolePlan, users: list, ready, go) -> dict:
     acked, trigger_errors, tasks = [], [], []
 
     async def trigger(console: Console):
+        count, console.changes = console.changes, console.changes + 1
         try:
-            ok = await event.trigger(console.sio, console.changes)
-            acked.append(ok)
+            acked.append(await event.trigger(console.sio, count))
         except Exception as exc:  # noqa: BLE001 - counted
             trigger_errors.append(f"{type(exc).__name__}: {exc}"[:160])
-        finally:
-            console.changes += 1
     if connected and plan.rate > 0:
         t0 = time.monotonic()
         for k in range(int(plan.rate * plan.seconds)):
