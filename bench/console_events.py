@@ -679,7 +679,8 @@ def process_status(pids: list[int]) -> dict:
             if line.startswith("Threads:"):
                 found["threads"] += int(line.split()[1])
             elif line.startswith("VmRSS:"):
-                found["rss_mib"] += round(int(line.split()[1]) / 1024, 1)
+                found["rss_mib"] += int(line.split()[1]) / 1024
+    found["rss_mib"] = round(found["rss_mib"], 1)
     return found
 
 
