@@ -104,10 +104,63 @@ class AgentStates:
         return committed * consoles if self.audience == "all" else committed
 
     def concerns(self, payload: dict, user_id: int) -> bool:
-        return self.audience == "all" or payload.get("user_id") == user_id
+        """One of the changes asked (a console that closed goes offline later, on its
+        own: console/events.py's grace)."""
+        return payload.get("state") != "offline" and (
+            self.audience == "all" or payload.get("user_id") == user_id)
 
 
-EVENTS = {"agent_state": AgentStates}
+class QueueArrivals:
+    """`queue_item_added` (shared/call_queue.py): a caller dials, picks a language and
+    presses 0 (signed webhooks, as Twilio sends them), the IVR queues the call and, after
+    the commit, tells every console (room `queue`: agents and supervisors); the caller
+    then hangs up (the status callback; its `queue_item_removed` is not measured). The
+    consoles are agents; each event reaches every console. The queue's own size limit
+    (QUEUE_MAX_SIZE) is never met: each caller leaves at once."""
+
+    name = "queue_item_added"
+    role = "agent"
+
+    def __init__(self, audience: str, ivr: tuple[str, str, str] | None = None):
+        self.ivr = ivr  # (server URL, public URL, Twilio auth token)
+        self.calls = ThreadPoolExecutor(16)  # the IVR simulator is synchronous
+        self.phones = itertools.count(40000000)
+
+    async def trigger(self, sio, count: int) -> bool:
+        phone = f"+2126{next(self.phones):08d}"
+        return await asyncio.get_running_loop().run_in_executor(self.calls, self.queue_one,
+                                                                phone)
+
+    def queue_one(self, phone: str) -> bool:
+        """True when the IVR queued the caller (its TwiML holds the <Enqueue>)."""
+        from ivr.simulator import Caller
+        from ivr.simulator import HttpTransport
+        server_url, public_url, auth_token = self.ivr
+        call = Caller(HttpTransport(server_url, timeout=15), public_url, auth_token,
+                      caller=phone, account_sid=ACCOUNT_SID)
+        try:
+            call.dial()
+            call.press("1")
+            queued = call.press("0").find("Enqueue") is not None
+        finally:
+            call.hang_up()
+        return queued
+
+    def key(self, payload: dict):
+        return payload["call_sid"]
+
+    def expected(self, committed: int, consoles: int) -> int:
+        return committed * consoles
+
+    def concerns(self, payload: dict, user_id: int) -> bool:
+        return True
+
+
+EVENTS = {"agent_state": AgentStates, "queue": QueueArrivals}
+
+
+def event_under_test(name: str, audience: str, ivr=None):
+    return QueueArrivals(audience, ivr) if name == "queue" else EVENTS[name](audience)
 
 
 # -- the consoles (a process of their own) ---------------------------------------------------
@@ -138,6 +191,7 @@ class ConsolePlan:
     seconds: float
     settle: float          # waiting for the last deliveries after the last event
     connect_timeout: float
+    ivr: tuple | None = None  # (server URL, public URL, auth token): events from callers
 
 
 class Console:
@@ -152,7 +206,7 @@ class Console:
 
 
 async def _consoles(plan: ConsolePlan, users: list, ready, go) -> dict:
-    event = EVENTS[plan.event](plan.audience)
+    event = event_under_test(plan.event, plan.audience, plan.ivr)
     consoles = [Console(user_id, cookie) for user_id, cookie in users]
     for console in consoles:
         def on_event(payload, console=console):
@@ -543,7 +597,7 @@ class ConsoleBench:
         from shared.types import Role
         self.password = secrets.token_urlsafe(12)
         app = create_app(environ={**self.env, "LOG_LEVEL": "WARNING"})
-        role = Role(EVENTS[self.args.event](self.args.audience).role)
+        role = Role(event_under_test(self.args.event, self.args.audience).role)
         with app.app_context():
             probe = User()
             probe.set_password(self.password)
@@ -628,7 +682,8 @@ class ConsoleBench:
         args = self.args
         plan = ConsolePlan(self.ivr.url, self.env["PUBLIC_BASE_URL"], args.event,
                            args.audience, args.rate, args.seconds, args.settle,
-                           args.connect_timeout)
+                           args.connect_timeout,
+                           (self.ivr.url, self.env["PUBLIC_BASE_URL"], self.auth_token))
         ready_c, ready_w, go = (self.children.event() for _ in range(3))
         console_process = self.children.start(consoles_process, plan,
                                               self.cookies[:consoles], ready_c, go)
@@ -705,11 +760,11 @@ def summarise(run: dict) -> dict:
 
 
 def print_report(args, runs: list[dict], log: dict) -> None:
-    event = EVENTS[args.event](args.audience)
+    event = event_under_test(args.event, args.audience)
     print()
     print(f"consoles + streams + webhooks: gunicorn -w {args.workers} --threads {args.threads} "
           f"({SERVER_APP}); {runs[0]['database']}")
-    print(f"  event {event.name} ({'to every console' if args.audience == 'all' else 'to its own console'}), "
+    print(f"  event {event.name} ({'to its own console' if args.audience == 'own' and args.event != 'queue' else 'to every console'}), "
           f"{args.rate:g}/s for {args.seconds:g} s; {args.streams} media streams "
           f"({args.transcribed} transcribed); webhooks from {args.callers} callers "
           f"(1-3 s before each key), {len(runs)} round(s)")

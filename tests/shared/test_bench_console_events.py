@@ -63,10 +63,10 @@ def clock():
     commit_clock.uninstall(socketio.emit)
 
 
-def supervisors(app, count: int) -> list[tuple[int, str]]:
+def supervisors(app, count: int, role: Role = Role.SUPERVISOR) -> list[tuple[int, str]]:
     with app.app_context():
         users = [User(username=f"bench-{n}", display_name=f"Bench {n}",
-                      role=Role.SUPERVISOR, languages=[]) for n in range(count)]
+                      role=role, languages=[]) for n in range(count)]
         for user in users:
             user.set_password(PASSWORD)
             db.session.add(AgentState(user=user, state=AgentStatus.OFFLINE, changed_at=utcnow()))
@@ -105,6 +105,20 @@ def test_every_console_hears_every_state_change_from_its_commit(app, live, clock
     assert figures["expected"] == figures["delivered"] == 10  # each to both consoles
     assert all(0 <= ms < 5000 for ms in figures["latencies_ms"])
     assert figures["dropped"] == 0
+
+
+def test_every_agent_hears_every_caller_the_ivr_queues(app, live, clock):
+    users = supervisors(app, 2, role=Role.AGENT)
+    cookies = [(user_id, log_in(live.base_url, name, PASSWORD)) for user_id, name in users]
+    plan = ConsolePlan(live.base_url, live.base_url, "queue", "all", rate=5, seconds=0.4,
+                       settle=0.5, connect_timeout=10,
+                       ivr=(live.base_url, live.base_url, TEST_AUTH_TOKEN))
+    ready, go = threading.Event(), threading.Event()
+    go.set()
+    figures = asyncio.run(_consoles(plan, cookies, ready, go))
+    assert (figures["connected"], figures["committed"], figures["refused"]) == (2, 2, 0), \
+        figures["trigger_errors"]
+    assert figures["expected"] == figures["delivered"] == 4
 
 
 def test_a_console_without_a_session_is_not_counted_as_connected(app, live, clock):
