@@ -517,6 +517,9 @@ class ConsoleBench:
             env["REDIS_URL"] = self._start_redis()
         env.update({"WEB_THREADS": str(args.threads),  # the pool is sized from it
                     "CONSOLE_IDLE_TIMEOUT_SECONDS": "7200",
+                    # The streams' calls wait in the queue (step "agent", not taken): the
+                    # queue callers of --event queue come on top of them.
+                    "QUEUE_MAX_SIZE": str(args.streams + 1000),
                     "SPEECH_MAX_STREAMS": str(args.transcribed)})
         if args.transcribed:
             from tests.support.speech import install_test_model
