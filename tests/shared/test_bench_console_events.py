@@ -75,6 +75,19 @@ def supervisors(app, count: int, role: Role = Role.SUPERVISOR) -> list[tuple[int
         return [(user.id, user.username) for user in users]
 
 
+def consoles(plan: ConsolePlan, cookies: list) -> dict:
+    """The bench's consoles process, run in a thread of its own (with its own event loop:
+    the browser tests' Playwright keeps one running in this thread)."""
+    ready, go, figures = threading.Event(), threading.Event(), {}
+    go.set()
+    worker = threading.Thread(target=lambda: figures.update(
+        asyncio.run(_consoles(plan, cookies, ready, go))))
+    worker.start()
+    worker.join(60)
+    assert ready.is_set() and figures, "the consoles did not finish"
+    return figures
+
+
 def test_the_stamp_is_the_commits_time_and_a_rollback_sends_nothing(app, clock):
     sent = []
     commit_clock.install(lambda name, payload, to=None: sent.append(payload))
@@ -97,10 +110,7 @@ def test_every_console_hears_every_state_change_from_its_commit(app, live, clock
     cookies = [(user_id, log_in(live.base_url, name, PASSWORD)) for user_id, name in users]
     plan = ConsolePlan(live.base_url, live.base_url, "agent_state", "all", rate=10,
                        seconds=0.5, settle=0.5, connect_timeout=10)
-    ready, go = threading.Event(), threading.Event()
-    go.set()
-    figures = asyncio.run(_consoles(plan, cookies, ready, go))
-    assert ready.is_set()
+    figures = consoles(plan, cookies)
     assert (figures["connected"], figures["committed"], figures["refused"]) == (2, 5, 0)
     assert figures["expected"] == figures["delivered"] == 10  # each to both consoles
     assert all(0 <= ms < 5000 for ms in figures["latencies_ms"])
@@ -113,9 +123,7 @@ def test_every_agent_hears_every_caller_the_ivr_queues(app, live, clock):
     plan = ConsolePlan(live.base_url, live.base_url, "queue", "all", rate=5, seconds=0.4,
                        settle=0.5, connect_timeout=10,
                        ivr=(live.base_url, live.base_url, TEST_AUTH_TOKEN))
-    ready, go = threading.Event(), threading.Event()
-    go.set()
-    figures = asyncio.run(_consoles(plan, cookies, ready, go))
+    figures = consoles(plan, cookies)
     assert (figures["connected"], figures["committed"], figures["refused"]) == (2, 2, 0), \
         figures["trigger_errors"]
     assert figures["expected"] == figures["delivered"] == 4
@@ -124,9 +132,7 @@ def test_every_agent_hears_every_caller_the_ivr_queues(app, live, clock):
 def test_a_console_without_a_session_is_not_counted_as_connected(app, live, clock):
     plan = ConsolePlan(live.base_url, live.base_url, "agent_state", "all", rate=10,
                        seconds=0.2, settle=0.1, connect_timeout=5)
-    go = threading.Event()
-    go.set()
-    figures = asyncio.run(_consoles(plan, [(1, "session=forged")], threading.Event(), go))
+    figures = consoles(plan, [(1, "session=forged")])
     assert figures["connected"] == 0 and figures["connect_errors"]
 
 
