@@ -23,7 +23,7 @@ DEV_ENV := TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-dev-auth-token} \
 run: install
 	$(DEV_ENV) $(FLASK) release
 	$(DEV_ENV) $(FLASK) data demo
-	$(DEV_ENV) $(BIN)/gunicorn -w 1 --threads $${WEB_THREADS:-32} -b $${HOST:-127.0.0.1}:$(PORT) \
+	$(DEV_ENV) $(BIN)/gunicorn -w 1 --threads $${WEB_THREADS:-256} -b $${HOST:-127.0.0.1}:$(PORT) \
 	  --keep-alive 75 --no-control-socket shared.wsgi:app
 
 ## test: install everything, lint, and run the tests (again on PostgreSQL when TEST_DATABASE_URL is set)

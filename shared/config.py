@@ -238,7 +238,7 @@ def _operations(environ) -> dict:
 def _database_limits(environ) -> dict:
     """How long any database wait may last, and the pool size. Twilio gives a webhook 15 s
     in all: every wait is bounded well below that, so a webhook still answers."""
-    web_threads = max(1, _int(environ, "WEB_THREADS", 32))
+    web_threads = max(1, _int(environ, "WEB_THREADS", 256))
     job_threads = max(1, _int(environ, "JOB_THREADS", 4))
     in_process_jobs = environ.get("JOB_WORKER", "thread") == "thread"
     # Every thread that may hold a connection at once gets one, plus one for the

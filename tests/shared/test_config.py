@@ -66,7 +66,8 @@ def test_the_pool_has_a_connection_for_every_thread_that_uses_it(tmp_path):
     assert options["pool_timeout"] == 3 and options["hide_parameters"] is True
     assert load_config(tmp_path, {"WEB_THREADS": "20", "JOB_WORKER": "none"})[
         "DB_POOL_SIZE"] == 20 + 1
-    assert load_config(tmp_path, {"DB_POOL_SIZE": "50"})["DB_POOL_SIZE"] == 50
+    assert load_config(tmp_path, {"WEB_THREADS": "32", "DB_POOL_SIZE": "50"})[
+        "DB_POOL_SIZE"] == 50
 
 
 def test_a_pool_smaller_than_its_threads_is_refused(tmp_path):

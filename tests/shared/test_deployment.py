@@ -42,8 +42,8 @@ def test_keep_alive_outlasts_clients_and_load_balancers():
 
 
 def test_web_threads_are_those_the_pool_is_sized_for():
-    assert "--threads ${WEB_THREADS:-32}" in procfile()["web"]
-    assert "--threads $${WEB_THREADS:-32}" in make_run_recipe()
+    assert "--threads ${WEB_THREADS:-256}" in procfile()["web"]
+    assert "--threads $${WEB_THREADS:-256}" in make_run_recipe()
 
 
 def test_make_run_stays_a_development_server_with_demo_data():
