@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from shared import models
+from shared.database import will_write
 from shared.extensions import db
 from shared.extensions import limiter
 from shared.extensions import login_manager
@@ -85,6 +86,7 @@ def start_session(user: User) -> None:
     language = session.get("language")
     session.clear()
     if user.session_token is None:
+        will_write(db.session)  # SQLite: logins at once each take the write turn in order
         user.session_token = secrets.token_urlsafe(32)
         db.session.commit()
     now = utcnow().timestamp()

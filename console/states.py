@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from shared import models
+from shared.database import will_write
 from shared.extensions import db
 from shared.models import AgentState
 from shared.models import User
@@ -73,6 +74,7 @@ def change(session, user: User, new: AgentStatus | str, reason: str | None = Non
             raise InvalidState(f"a pause needs one of the reasons {', '.join(PAUSE_REASONS)}")
     else:
         reason = None
+    will_write(session)  # SQLite: read the state with the write turn (another may change it)
     state = current(session, user)
     now = utcnow()
     state.state, state.reason, state.changed_at = new, reason, now
