@@ -36,6 +36,7 @@ from shared.notify import queue_event
 from shared.types import AgentStatus
 from shared.types import Role
 from tests.conftest import TEST_AUTH_TOKEN
+from tests.support.browser import real_sockets_heard
 from tests.support.live_server import LiveServer
 from tests.support.live_server import public_at
 from tests.support.live_server import sockets_closed_after
@@ -51,6 +52,7 @@ def server(app):
 
 @pytest.fixture()
 def live(app, server):
+    real_sockets_heard(socketio.server)  # an earlier test client's patch would drop packets
     with public_at(app, server.base_url), sockets_closed_after(app):
         yield server
 
