@@ -17,6 +17,7 @@ from . import wrapup  # noqa: E402,F401  (the wrap-up of a call)
 from . import transcript  # noqa: E402,F401  (the live transcript of a held call)
 from . import filing  # noqa: E402,F401  (the case form and filing)
 from . import filed_case  # noqa: E402,F401  (the reference read-back, SMS, play to caller)
+from . import admin  # noqa: E402,F401  (the admins' screens)
 from . import security  # noqa: E402
 
 

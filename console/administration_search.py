@@ -1,6 +1,7 @@
 """Finding an administration as an agent types: by keypad code, acronym, name or synonym in
 any of the languages (Darija, Arabic, French), accents, case and Arabic spelling variants
-folded (shared/administrations.fold). The index is rebuilt when the administrations change."""
+folded (shared/administrations.fold). The index is rebuilt when the administrations change
+(one is added or deactivated, or an admin edits one in the console)."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +11,9 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared import admin_changes
 from shared.administrations import fold
+from shared.models import AdminChange
 from shared.models import Administration
 
 MAX_RESULTS = 15
@@ -28,9 +31,12 @@ class Entry:
 
 
 def _entries(session: Session) -> list[Entry]:
+    # An admin's edit changes no count: the last edit's number is part of the stamp.
     stamp = tuple(session.execute(
         select(func.count(Administration.id), func.max(Administration.id))
-        .where(Administration.active.is_(True))).one())
+        .where(Administration.active.is_(True))).one()) + (session.scalar(
+            select(func.max(AdminChange.id)).where(
+                AdminChange.action == admin_changes.ADMINISTRATION_EDIT)),)
     with _lock:
         if _cache["stamp"] != stamp:
             entries = []

@@ -61,7 +61,8 @@ def login():
         flash(_("Wrong username or password."), "error")
         return render_template("console/login.html", form=form), 401
     start_session(user)
-    return redirect(safe_next(form.next.data) or url_for("console.agent"))
+    home = "console.admin_home" if user.role == Role.ADMIN else "console.agent"
+    return redirect(safe_next(form.next.data) or url_for(home))
 
 
 @bp.post("/logout")

@@ -15,7 +15,7 @@ from shared.extensions import db
 from shared.migrate import alembic_config
 
 # The newest migration: every test below expects the schema there.
-HEAD = "0010_followup"
+HEAD = "0016_admin"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
           "users", "callback_requests", "case_events", "transcript_segments",
