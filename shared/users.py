@@ -75,8 +75,10 @@ def create(session: Session, username: str, display_name: str | None, role: Role
 
 
 def active_admins(session: Session) -> int:
-    return session.scalar(select(func.count(User.id)).where(
-        User.role == Role.ADMIN, User.active.is_(True))) or 0
+    """The active admins, their rows locked until the commit (PostgreSQL): two admins
+    removing each other at once cannot both pass the last-admin check."""
+    return len(session.scalars(select(User.id).where(
+        User.role == Role.ADMIN, User.active.is_(True)).with_for_update()).all())
 
 
 def check_keeps_an_admin(session: Session, user: User, acting: User) -> None:
