@@ -7,13 +7,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared import admin_changes
+from shared import administrations
 from shared.administrations import fold
-from shared.models import AdminChange
 from shared.models import Administration
 
 MAX_RESULTS = 15
@@ -31,12 +29,7 @@ class Entry:
 
 
 def _entries(session: Session) -> list[Entry]:
-    # An admin's edit changes no count: the last edit's number is part of the stamp.
-    stamp = tuple(session.execute(
-        select(func.count(Administration.id), func.max(Administration.id))
-        .where(Administration.active.is_(True))).one()) + (session.scalar(
-            select(func.max(AdminChange.id)).where(
-                AdminChange.action == admin_changes.ADMINISTRATION_EDIT)),)
+    stamp = administrations.version(session)
     with _lock:
         if _cache["stamp"] != stamp:
             entries = []

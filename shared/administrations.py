@@ -3,10 +3,13 @@ import logging
 import unicodedata
 from typing import Callable
 
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import DomainError
+from .admin_changes import ADMINISTRATION_EDIT
+from .models import AdminChange
 from .models import Administration
 from .reference_data import all_records
 from .types import AdministrationKind
@@ -137,6 +140,18 @@ def free_code(wanted: str, taken: set[str]) -> str:
         if code not in taken:
             return code
     raise ValueError(f"no free keypad code left in block {block}")
+
+
+def version(session: Session) -> tuple:
+    """Changes whenever the administrations a caller can name change: one added or
+    deactivated (the count, the last id) or edited by an admin (the last edit's number and
+    time).
+    Caches of names and phrases compare it (cheap: two indexed aggregates)."""
+    active = session.execute(select(func.count(Administration.id), func.max(Administration.id))
+                             .where(Administration.active.is_(True))).one()
+    edited = session.execute(select(func.max(AdminChange.id), func.max(AdminChange.at)).where(
+        AdminChange.action == ADMINISTRATION_EDIT)).one()
+    return (*active, *edited)
 
 
 def by_code(session: Session, code: str) -> Administration | None:

@@ -96,17 +96,17 @@ def admin_administration_save(admin_id: int):
     if not form.validate_on_submit():
         return refused(PAGE, "form", admin=admin, form=form)
     languages = [language.code for language in load_languages()]
-    names = {code: form[f"name_{code}"].data.strip() for code in languages}
+    names = {code: (form[f"name_{code}"].data or "").strip() for code in languages}
     if not any(names.values()):
         return refused(PAGE, "no_name", admin=admin, form=form)
     synonyms = {code: list(dict.fromkeys(line.strip() for line in
-                                         form[f"synonyms_{code}"].data.splitlines()
+                                         (form[f"synonyms_{code}"].data or "").splitlines()
                                          if line.strip()))
                 for code in languages}
     before = _snapshot(admin)
     try:
         administrations.edit(db.session, admin, names=names, synonyms=synonyms,
-                             acronym=form.acronym.data.strip(), code=form.code.data,
+                             acronym=(form.acronym.data or "").strip(), code=form.code.data,
                              active=form.active.data)
     except administrations.CodeRefused as error:
         db.session.rollback()

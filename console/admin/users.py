@@ -93,7 +93,7 @@ def admin_create_user():
         user = users.create(db.session, form.username.data, form.display_name.data,
                             Role(form.role.data),
                             _administration(form.role.data, form.administration.data),
-                            form.password.data, form.console_language.data)
+                            form.password.data, form.console_language.data or None)
     except users.UserRefused as error:
         db.session.rollback()
         return _refused(_list_page(form), error.reason)
