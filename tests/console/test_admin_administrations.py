@@ -93,8 +93,7 @@ def test_a_new_keypad_code_is_what_callers_key_and_open311_lists(app, as_root, c
     services = {service["service_code"] for service in
                 client.get("/open311/v2/services.json").get_json()}
     assert "299" in services and CNSS not in services
-    caller = Caller(FlaskTransport(app.test_client()), PUBLIC_BASE_URL, TEST_AUTH_TOKEN,
-                    caller="+212612345678", account_sid=TEST_ACCOUNT_SID)
+    caller = new_caller(app)
     to_main_menu(caller, "fr")
     caller.press("1")
     assert caller.press(CNSS).keys[0] == "administration_unknown"
@@ -164,14 +163,29 @@ def test_the_ivr_grammars_follow_an_edit_without_a_restart(app, as_root):
         db.session.remove()
 
 
-def test_a_caller_who_says_a_new_synonym_is_understood(app, as_root):
-    assert save(as_root, row(app, CNSS), synonyms_fr="la caisse bleue").status_code == 303
-    caller = Caller(FlaskTransport(app.test_client()), PUBLIC_BASE_URL, TEST_AUTH_TOKEN,
-                    caller="+212612345678", account_sid=TEST_ACCOUNT_SID)
+def new_caller(app) -> Caller:
+    return Caller(FlaskTransport(app.test_client()), PUBLIC_BASE_URL, TEST_AUTH_TOKEN,
+                  caller="+212612345678", account_sid=TEST_ACCOUNT_SID)
+
+
+def test_callers_and_agents_find_a_new_synonym_at_once(app, as_root, make_user, logged_in):
+    """The IVR's spoken look-up and the agents' search keep indexes of the names: both
+    are rebuilt after the edit (each was built before it, here)."""
+    agent = logged_in(make_user("salma", Role.AGENT))
+    searched = {"q": "caisse bleue"}
+    assert agent.get("/console/administrations", query_string=searched).get_json()["results"] == []
+    caller = new_caller(app)
     to_main_menu(caller, "fr")
     caller.press("1")
-    turn = caller.speak("la caisse bleue")
-    assert turn.keys == ["you_chose", "confirm_choice"]
+    assert caller.speak("la caisse bleue").keys[0] == "administration_unknown"
+
+    assert save(as_root, row(app, CNSS), synonyms_fr="la caisse bleue").status_code == 303
+    caller = new_caller(app)
+    to_main_menu(caller, "fr")
+    caller.press("1")
+    assert caller.speak("la caisse bleue").keys == ["you_chose", "confirm_choice"]
+    found = agent.get("/console/administrations", query_string=searched).get_json()["results"]
+    assert [item["code"] for item in found] == [CNSS]
 
 
 def test_an_inactive_administration_is_gone_for_callers_and_open311(app, as_root, client):
