@@ -32,7 +32,7 @@ def setting(session: Session) -> str | None:
     value = row.value if row is not None else None
     with _lock:
         cache.update(value=value,
-                     until=now + current_app.config.get("SETTINGS_CACHE_SECONDS", 5))
+                     until=now + current_app.config["SETTINGS_CACHE_SECONDS"])
     return value
 
 
