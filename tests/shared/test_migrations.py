@@ -19,7 +19,7 @@ HEAD = "0016_admin"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
           "users", "callback_requests", "case_events", "transcript_segments",
-          "agent_states", "access_log"}
+          "agent_states", "access_log", "settings", "admin_changes"}
 
 
 def differences(connection):
