@@ -21,6 +21,7 @@ from . import notifications  # noqa: E402,F401  (deadline alerts of officers and
 from . import officer  # noqa: E402,F401  (administration officers' pages)
 from . import board  # noqa: E402,F401  (the supervisors' live board)
 from . import figures  # noqa: E402,F401  (the supervisors' figures)
+from . import admin  # noqa: E402,F401  (the admins' screens)
 from . import security  # noqa: E402
 
 

@@ -1,15 +1,16 @@
 """Finding an administration as an agent types: by keypad code, acronym, name or synonym in
 any of the languages (Darija, Arabic, French), accents, case and Arabic spelling variants
-folded (shared/administrations.fold). The index is rebuilt when the administrations change."""
+folded (shared/administrations.fold). The index is rebuilt when the administrations change
+(one is added or deactivated, or an admin edits one in the console)."""
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared import administrations
 from shared.administrations import fold
 from shared.models import Administration
 
@@ -28,9 +29,7 @@ class Entry:
 
 
 def _entries(session: Session) -> list[Entry]:
-    stamp = tuple(session.execute(
-        select(func.count(Administration.id), func.max(Administration.id))
-        .where(Administration.active.is_(True))).one())
+    stamp = administrations.version(session)
     with _lock:
         if _cache["stamp"] != stamp:
             entries = []

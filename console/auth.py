@@ -97,9 +97,15 @@ def start_session(user: User) -> None:
     session.permanent = False
 
 
+def revoke_sessions(user: User) -> None:
+    """Every session of `user` ends (at its next request), e.g. when an admin deactivates
+    the account; the caller commits."""
+    user.session_token = None
+
+
 def end_sessions(user: User) -> None:
     """Log out: this session and every other session of the user end."""
-    user.session_token = None
+    revoke_sessions(user)
     db.session.commit()
     logout_user()
     session.clear()

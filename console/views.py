@@ -65,8 +65,10 @@ def login():
 
 
 def home_url(user) -> str:
-    """Where a login lands: an officer's work list, else the agent's page."""
-    return url_for("console.officer_list" if user.role is Role.OFFICER else "console.agent")
+    """Where a login lands: an officer's work list, an admin's screens, else the agent's
+    page."""
+    return url_for({Role.OFFICER: "console.officer_list", Role.ADMIN: "console.admin_home"}
+                   .get(user.role, "console.agent"))
 
 
 @bp.post("/logout")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from shared import call_queue
-from shared import hours
+from shared import opening_hours
 from shared.extensions import db
 from shared.models import Call
 from shared.models import utcnow
@@ -37,9 +37,8 @@ def queue_length() -> int:
 
 def can_queue() -> bool:
     """Agents answer now and the queue has room."""
-    config = current_app.config
-    opening = hours.parse(config["OPENING_HOURS"], config["TIMEZONE"])
-    return opening.is_open(utcnow()) and queue_length() < config["QUEUE_MAX_SIZE"]
+    opening = opening_hours.current(db.session)
+    return opening.is_open(utcnow()) and queue_length() < current_app.config["QUEUE_MAX_SIZE"]
 
 
 def stream_token(sid: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared import administrations
 from shared.administrations import fold
 from shared.models import Administration
 
@@ -24,12 +24,12 @@ def _phrases(admin: Administration, language: str) -> set[str]:
 
 
 def _phrase_index(session: Session, language: str) -> dict[str, set[str]]:
-    """{folded phrase: {codes}}, rebuilt when the administrations change."""
-    stamp = session.execute(select(func.count(Administration.id), func.max(Administration.id))
-                            .where(Administration.active.is_(True))).one()
+    """{folded phrase: {codes}}, rebuilt when the administrations change (an admin's edit
+    included: shared.administrations.version)."""
+    stamp = administrations.version(session)
     with _lock:
-        if _index["stamp"] != tuple(stamp):
-            _index["stamp"], _index["phrases"] = tuple(stamp), {}
+        if _index["stamp"] != stamp:
+            _index["stamp"], _index["phrases"] = stamp, {}
         if language not in _index["phrases"]:
             phrases: dict[str, set[str]] = {}
             for admin in session.scalars(select(Administration)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import administrations
 from . import health
 from . import logs
 from . import request_limits
@@ -108,6 +109,7 @@ def _register_cli(app: Flask) -> None:
     register(app)
     app.cli.add_command(retention_cli)
     add_release_step(app, write_grammars)
+    administrations.on_change(app, write_grammars)  # the grammars follow an admin's edit
     app.cli.add_command(prompts_cli)
     app.cli.add_command(ivr_cli)
     app.cli.add_command(speech_cli)

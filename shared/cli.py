@@ -14,10 +14,10 @@ from .agent_phones import agent_client
 from . import apikeys
 from . import demo
 from . import migrate
+from . import users
 from .errors import DomainError
 from .extensions import db
 from .models import Administration
-from .models import User
 from .models import utcnow
 from .types import Channel
 from .types import Role
@@ -129,12 +129,14 @@ def create_user(username, role, display_name, administration_code, email, passwo
     """Create a console user."""
     admin = administrations.by_code(db.session, administration_code) \
         if administration_code else None
-    if role == Role.OFFICER.value and admin is None:
-        raise click.ClickException("an officer needs --administration CODE")
-    user = User(username=username, display_name=display_name or username, role=Role(role),
-                administration=admin, languages=[], email=email)
-    user.set_password(password)
-    db.session.add(user)
+    try:
+        user = users.create(db.session, username, display_name, Role(role), admin, password,
+                            strict=False)
+    except users.UserRefused as error:
+        raise click.ClickException("an officer needs --administration CODE"
+                                   if error.reason == "officer_needs_administration"
+                                   else error.message) from None
+    user.email = email
     db.session.commit()
     click.echo(f"user {username} ({role}) created")
     if user.role is Role.AGENT:

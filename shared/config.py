@@ -154,6 +154,8 @@ def load_config(instance_path: Path, environ=None) -> dict:
                                           4 * (os.cpu_count() or 1))),
         "TIMEZONE": timezone,
         "OPENING_HOURS": opening_hours,
+        # How long a process keeps a setting an admin edits in the console (opening hours).
+        "SETTINGS_CACHE_SECONDS": max(0, _int(environ, "SETTINGS_CACHE_SECONDS", 5)),
         "QUEUE_NAME": environ.get("QUEUE_NAME", "agents"),
         "QUEUE_MAX_SIZE": _int(environ, "QUEUE_MAX_SIZE", 50),
         "QUEUE_MAX_WAIT_SECONDS": _int(environ, "QUEUE_MAX_WAIT_SECONDS", 600),

@@ -17,6 +17,7 @@ from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -72,6 +73,9 @@ class Administration(db.Model):
     acronym: Mapped[str | None] = mapped_column(String(32))
     hcp_code: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin's edit: a reload of the data files then leaves the row as edited.
+    edited_in_console: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
 
     parent: Mapped[Administration | None] = relationship(remote_side=[id])
 
@@ -468,3 +472,30 @@ class Notification(db.Model):
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     alert: Mapped[DeadlineAlert] = relationship()
+
+
+class Setting(db.Model):
+    """A setting an admin edits in the console; it overrides the environment's default
+    (e.g. the opening hours)."""
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "users.id", name="fk_settings_updated_by_id_users", ondelete="SET NULL"))
+
+
+class AdminChange(db.Model):
+    """One change an admin made in the console: who, when, what (the action and its
+    target) and the values before and after. Never updated nor deleted."""
+    __tablename__ = "admin_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "users.id", name="fk_admin_changes_user_id_users", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(128))  # "user:<username>", kept if the user goes
+    action: Mapped[str] = mapped_column(String(32))  # user_create, administration_edit, ...
+    target: Mapped[str] = mapped_column(String(128))  # "user:<username>", "administration:<id>"
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

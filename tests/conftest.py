@@ -20,8 +20,8 @@ TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TEST_ACCOUNT_SID = "AC" + "0" * 32
 PUBLIC_BASE_URL = "https://ivr.example.test"
 # Tables that hold what tests create; administrations stay loaded for the session.
-MUTABLE_TABLES = ("access_log", "notifications", "deadline_alerts", "agent_states",
-                  "transcript_segments", "case_events", "jobs", "sms_messages",
+MUTABLE_TABLES = ("admin_changes", "settings", "access_log", "notifications", "deadline_alerts",
+                  "agent_states", "transcript_segments", "case_events", "jobs", "sms_messages",
                   "callback_requests", "caller_preferences", "caller_counters", "api_keys",
                   "calls", "answer_templates", "cases",
                   "users")
@@ -54,6 +54,8 @@ def app(tmp_path_factory):
         "CONSOLE_DISCONNECT_GRACE_SECONDS": 0,
         "RECORDINGS_DIR": str(instance / "recordings"),
         "OPENING_HOURS": "mon-sun 00:00-23:59",
+        # The console's settings are read afresh each time (tests change them between calls).
+        "SETTINGS_CACHE_SECONDS": 0,
         # The suite's calls speak through Twilio's recogniser (a SpeechResult); tests of the
         # offline modes (auto, vosk, off) set SPEECH_INPUT themselves.
         "SPEECH_INPUT": "twilio",

@@ -198,9 +198,21 @@ def write_administration_grammars(session: Session, directory: Path) -> dict[str
                                              suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(grammar, out, ensure_ascii=False, indent=0, sort_keys=True)
+        _newer_than(folder / f"{ADMINISTRATIONS}.json", temporary)
         os.replace(temporary, folder / f"{ADMINISTRATIONS}.json")
         counts[language.code] = sum(len(phrases) for phrases in grammar.values())
     return counts
+
+
+def _newer_than(current: Path, replacement: str) -> None:
+    """Give `replacement` a later mtime than `current`: readers cache a grammar by its
+    file's mtime, and two writes within the file system's clock tick would share one."""
+    try:
+        before = current.stat().st_mtime_ns
+    except FileNotFoundError:
+        return
+    stamp = max(os.stat(replacement).st_mtime_ns, before + 1)
+    os.utime(replacement, ns=(stamp, stamp))
 
 
 # -- vocabulary check -------------------------------------------------------------------------

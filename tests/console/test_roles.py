@@ -57,6 +57,32 @@ SUPERVISOR_ROUTES = [
     ("get", "/console/figures/cases", None),
     ("get", "/console/figures/cases?format=csv&table=kind", None),
 ]
+# Every route of the admins' screens (users, administrations, opening hours): admins alone.
+# 999999 is the id of no user nor administration (404 once let in).
+ADMIN_ROUTES = [
+    ("get", "/console/admin/", None),
+    ("get", "/console/admin/users", None),
+    ("post", "/console/admin/users", {"username": "x"}),
+    ("get", "/console/admin/users/999999", None),
+    ("post", "/console/admin/users/999999/role", {"role": "agent"}),
+    ("post", "/console/admin/users/999999/deactivate", {}),
+    ("post", "/console/admin/users/999999/reactivate", {}),
+    ("post", "/console/admin/users/999999/password", {"password": "a new password 3737"}),
+    ("get", "/console/admin/administrations?q=cnss", None),
+    ("get", "/console/admin/administrations/999999", None),
+    ("post", "/console/admin/administrations/999999", {"code": "777"}),
+    ("get", "/console/admin/hours", None),
+    ("post", "/console/admin/hours", {"opening_hours": "mon-fri 08:00-18:00"}),
+]
+ADMIN_RULES = {
+    "/console/admin/users/999999": "/console/admin/users/<int:user_id>",
+    "/console/admin/users/999999/role": "/console/admin/users/<int:user_id>/role",
+    "/console/admin/users/999999/deactivate": "/console/admin/users/<int:user_id>/deactivate",
+    "/console/admin/users/999999/reactivate": "/console/admin/users/<int:user_id>/reactivate",
+    "/console/admin/users/999999/password": "/console/admin/users/<int:user_id>/password",
+    "/console/admin/administrations?q=cnss": "/console/admin/administrations",
+    "/console/admin/administrations/999999": "/console/admin/administrations/<int:admin_id>",
+}
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
 RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<call_sid>",
@@ -106,7 +132,8 @@ def test_every_console_route_is_listed_here(app):
               "/console/static/<path:filename>"}
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/console")}
     assert rules - public == {RULES.get(path, path)
-                              for _, path, _ in ALL_ROUTES}
+                              for _, path, _ in ALL_ROUTES} | {
+        ADMIN_RULES.get(path, path) for _, path, _ in ADMIN_ROUTES}
 
 
 
@@ -205,3 +232,27 @@ def test_nobody_gets_in_without_a_login(client, method, path, form):
 
 def test_logout_needs_a_login(client):
     assert client.post("/console/logout").status_code == 401
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR, Role.OFFICER])
+@pytest.mark.parametrize("method, path, form", ADMIN_ROUTES)
+def test_only_admins_reach_the_admin_screens(make_user, logged_in, officer_admin_id, role,
+                                             method, path, form):
+    user = make_user("someone", role, administration_id=officer_admin_id
+                     if role == Role.OFFICER else None)
+    response = getattr(logged_in(user), method)(path, data=form)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text
+
+
+@pytest.mark.parametrize("method, path, form", ADMIN_ROUTES)
+def test_admins_reach_the_admin_screens(make_user, logged_in, method, path, form):
+    response = getattr(logged_in(make_user("root", Role.ADMIN)), method)(path, data=form)
+    expected = (404,) if path in ADMIN_RULES and "?" not in path else (200, 302, 303, 400)
+    assert response.status_code in expected
+
+
+@pytest.mark.parametrize("method, path, form", ADMIN_ROUTES)
+def test_nobody_reaches_the_admin_screens_without_a_login(client, method, path, form):
+    response = getattr(client, method)(path, data=form)
+    assert response.status_code == (302 if method == "get" else 401)

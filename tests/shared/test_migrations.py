@@ -15,11 +15,12 @@ from shared.extensions import db
 from shared.migrate import alembic_config
 
 # The newest migration: every test below expects the schema there.
-HEAD = "0014_board"
+HEAD = "0016_admin"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
           "users", "callback_requests", "case_events", "transcript_segments",
-          "agent_states", "access_log", "deadline_alerts", "notifications", "answer_templates"}
+          "agent_states", "access_log", "deadline_alerts", "notifications", "answer_templates",
+          "settings", "admin_changes"}
 
 
 def differences(connection):
