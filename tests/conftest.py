@@ -11,6 +11,7 @@ from shared import migrate
 from shared.app import create_app
 from shared.extensions import db
 from shared.extensions import limiter
+from shared.extensions import socketio
 from shared.models import Administration
 from shared.models import utcnow
 from tests.support.clock import FrozenClock
@@ -76,6 +77,17 @@ def app(tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _socketio_server_kept():
+    """A test that creates another app (create_app) binds the one Socket.IO extension to
+    that app's server: give it back to the suite's app, whose live servers still use its
+    own, or later emits reach no real socket."""
+    server = socketio.server
+    yield
+    if server is not None:
+        socketio.server = server
 
 
 @pytest.fixture(autouse=True)
