@@ -114,6 +114,8 @@ def administration_weights(app, rng: random.Random) -> list[tuple[int, float]]:
     from shared.models import Administration
     with app.app_context():
         ids = sorted(db.session.scalars(select(Administration.id)))
+        db.session.remove()
+        db.engine.dispose()
     rng.shuffle(ids)
     return [(admin_id, 1 / (rank + 1) ** 1.1) for rank, admin_id in enumerate(ids)]
 
@@ -248,6 +250,8 @@ def load(args, now: dt.datetime) -> dict:
             db.session.add(AgentState(user_id=user.id, state=states[number % len(states)]))
         db.session.commit()
         agent_ids = [user.id for user in agents]
+        db.session.remove()
+        db.engine.dispose()
     admins = administration_weights(app, rng)
     release_seconds = time.perf_counter() - started
     counts = {"cases": 0, "events": 0, "calls": 0}
