@@ -422,7 +422,7 @@ def time_queries(app, args) -> list[dict]:
         statements = Statements(db.engine)
         session = db.session
         for name, run in queries(session, args.cases, rng):
-            session.remove() if hasattr(session, "remove") else None
+            db.session.remove()
             try:
                 run()  # warm: the first run also fills the caches (not counted)
             except Exception as error:  # noqa: BLE001 - a failed query is a figure too
