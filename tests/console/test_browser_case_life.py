@@ -4,10 +4,12 @@ citizen files a complaint on the IVR (signed webhooks over HTTP to the live serv
 recorded, the CIN keyed) and hears its reference; the supervisor's case figures count it;
 an officer of the CNSS finds it in the work list, acknowledges it, starts it and answers it
 through the reply form; the citizen is texted; a follow-up call (4, the reference, #) hears
-that very answer and rates it 5; the supervisor's figures now count the case processed
+that very answer and rates it 4; the supervisor's figures now count the case processed
 and the rating in the satisfaction. Screenshots: screenshots/case-life-*.png (the figures,
 the work list, the case page, the board)."""
+import csv
 import datetime as dt
+import io
 
 import pytest
 
@@ -48,8 +50,8 @@ def kpis(page) -> dict[str, str]:
 
 
 def earlier_rated_case(app) -> str:
-    """Another administration's complaint, filed 4 days ago, answered today, rated 2 (not
-    satisfied): the figures have something to average with."""
+    """Another administration's complaint, filed 4 days ago, answered today, rated 3 (not
+    satisfied: 4 and 5 are): the figures have something to average with."""
     clock = FrozenClock(utcnow() - dt.timedelta(days=4))
     with app.app_context():
         service = CaseService(db.session, actor="test", clock=clock)
@@ -57,11 +59,26 @@ def earlier_rated_case(app) -> str:
         service.transmit(case)
         clock.advance(days=4)
         service.answer(case, "Votre dossier est clos.", "fr")
-        service.rate(case, 2)
+        service.rate(case, 3)
         db.session.commit()
         reference = case.reference
         db.session.remove()
     return reference
+
+
+def administration_row(page, name: str) -> list[str]:
+    """The figures of one administration (this month's row of the CSV export)."""
+    export = page.request.get(f"{FIGURES}?format=csv&table=administration")
+    assert export.ok, export.status
+    [row] = [row for row in csv.reader(io.StringIO(export.text())) if row[1:2] == [name]]
+    return row[2:]
+
+
+def cnss_name(app) -> str:
+    with app.app_context():
+        name = administrations.by_code(db.session, AGENCY).name("fr")
+        db.session.remove()
+    return name
 
 
 def run_jobs(app) -> None:
@@ -95,7 +112,7 @@ def test_a_phone_case_is_answered_heard_rated_and_counted(app, live, new_page, m
         (reference, "phone_ivr", "received", "fr", AGENCY, MOBILE, "123456")
 
     # The supervisor's figures: two cases received, the earlier one processed (answered
-    # 4 days after its filing) and rated 2 of 5, so no satisfied citizen yet.
+    # 4 days after its filing) and rated 3 of 5, so no satisfied citizen yet.
     boss = new_page()
     log_in(boss, "nadia", PASSWORD)
     boss.goto(FIGURES)
@@ -135,28 +152,31 @@ def test_a_phone_case_is_answered_heard_rated_and_counted(app, live, new_page, m
     assert [(m["To"], "3737" in m["Body"], "tapez 4" in m["Body"]) for m in texts] == \
         [(MOBILE, True, True)]
 
-    # The follow-up call hears that answer and rates it 5.
+    # The follow-up call hears that answer and rates it 4 (satisfied).
     caller = phone_caller(app, live)
     to_main_menu(caller, "fr")
     caller.press("4")
     turn = caller.press(reference)
     assert turn.keys == ["status_answered", "reply_intro", "ask_rating"], turn.xml
     assert turn.says == [("fr-FR", REPLY)]
-    assert caller.press("5").keys == ["rating_thanks", "offer_reopen"]
+    assert caller.press("4").keys == ["rating_thanks", "offer_reopen"]
     caller.silence()
     caller.hang_up()
     [_, rated] = cases(app)
     assert (rated.rating, rated.status.value, [e.action for e in rated.events][-1]) == \
-        (5, "answered", "rate")
+        (4, "answered", "rate")
 
     # The officer's page shows the rating; the figures count the case processed, answered
     # the day it was filed ((4 + 0) / 2 days on average), and one rating of two satisfied.
     houda.reload()
-    assert houda.get_by_test_id("case-rating").get_attribute("data-rating") == "5"
+    assert houda.get_by_test_id("case-rating").get_attribute("data-rating") == "4"
     boss.reload()
     assert kpis(boss) == {"cases_received": "2", "cases_processed_percent": "100.0",
                           "cases_in_progress": "0", "cases_reopened": "0",
                           "average_days_to_answer": "2.0", "satisfaction": "50.0"}
+    # The CNSS's own row: its one case processed the day it was filed, rated satisfied.
+    assert administration_row(boss, cnss_name(app)) == \
+        ["1", "1", "100.0", "0", "0", "0.0", "1", "100.0"]
     screenshot(boss, "5-figures-after")
     boss.goto("/console/board")
     assert boss.get_by_test_id("board").is_visible()
