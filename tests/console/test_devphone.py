@@ -296,11 +296,15 @@ def test_make_run_points_twilio_at_the_dev_phones_stand_in_and_production_refuse
 
 
 def test_the_call_ends_when_the_line_hangs_up(app, logged_in, agent, devphone):
-    """After the read-back, silence: the line says goodbye and hangs up; the dev phone tells
-    the IVR the call is over, as Twilio's status callback does."""
+    """After the read-back, silence: the post-call survey is asked (twice: silence gets one
+    more try), then the line says goodbye and hangs up; the dev phone tells the IVR the call
+    is over, as Twilio's status callback does."""
     client = logged_in(agent)
     screen = speak(client, to_description(client), tone(1.0))
     assert screen["state"] == "keys" and "case_filed" in keys_heard(screen)
+    for _ in range(2):
+        screen = ok(client.post(f"{CALLS}/{screen['sid']}/silence"))
+        assert screen["state"] == "keys" and "ask_survey" in keys_heard(screen), screen
     screen = ok(client.post(f"{CALLS}/{screen['sid']}/silence"))
     assert screen["state"] == "ended" and screen["error"] is None, screen
     assert call_row(app, screen["sid"]).ended_at is not None
