@@ -41,4 +41,6 @@ def held_call(call_sid: str) -> Call:
 @role_required(*AGENT_PAGE_ROLES)
 def call_page(call_sid: str):
     call = held_call(call_sid)
-    return render_template("console/call.html", call=call)
+    page = render_template("console/call.html", call=call)
+    db.session.commit()  # what the page looked up went to the access log
+    return page

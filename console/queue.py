@@ -16,6 +16,7 @@ from flask import send_file
 from flask_login import current_user
 from sqlalchemy import select
 
+from shared import access_log
 from shared import references
 from shared.call_queue import waiting_item
 from shared.extensions import db
@@ -126,7 +127,8 @@ def voicemail_recording(reference: str):
     folder = Path(current_app.config["RECORDINGS_DIR"]).resolve()
     if not path.is_relative_to(folder) or not path.is_file():
         abort(404)
-    log.info("user %s played the voicemail of case %s", current_user.username, reference)
+    access_log.record(db.session, current_user, access_log.VOICEMAIL, case=case)
+    db.session.commit()
     response = send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
+from shared import access_log
 from shared import administrations
 from shared.identity import mask
 from shared.models import Administration
@@ -83,8 +84,9 @@ def screen_pop(session: Session, call: Call, viewer: User) -> ScreenPop:
     days = current_app.config["DUPLICATE_WINDOW_DAYS"]
     earlier = caller_cases(session, call)
     duplicates = likely_duplicates(session, call, administration, days)
-    log.info("user %s looked up the cases of the caller of call %s (%d found)",
-             viewer.username, call.call_sid, len(earlier))
+    if call.caller:  # a look-up by phone: in the access log (the number only as its hash)
+        access_log.record(session, viewer, access_log.SCREEN_POP, searched=call.caller,
+                          matches=len(earlier))
     return ScreenPop(call_sid=call.call_sid, phone=shown_phone(call.caller, viewer),
                      language=call.language, kind=answers.get("kind"),
                      administration=administration, earlier_cases=earlier,

@@ -35,6 +35,8 @@ CASE_PAGE = "case_page"
 SEARCH_REFERENCE = "search_reference"
 SEARCH_PHONE = "search_phone"
 SEARCH_CIN = "search_cin"
+SCREEN_POP = "screen_pop"  # a held call's caller: their cases looked up by phone
+VOICEMAIL = "voicemail"  # a voicemail's recording played
 CASE_CHANGE = "case_change"
 USER_CHANGE = "user_change"
 # pg_advisory_xact_lock's key for the log's appends ("3737" and "log" in ASCII).

@@ -8,6 +8,7 @@ from shared.extensions import db
 from shared.models import Case
 from shared.types import Role
 from tests.console.calls import new_caller
+from tests.console.followup import access_rows
 from tests.ivr.helpers import to_main_menu
 from tests.support.fake_twilio import silent_wav
 
@@ -40,7 +41,8 @@ def test_the_agent_page_lists_the_voicemail_with_its_recording(voicemail, make_u
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.SUPERVISOR])
-def test_agents_and_supervisors_hear_the_recording(voicemail, make_user, logged_in, role):
+def test_agents_and_supervisors_hear_the_recording(app, voicemail, make_user, logged_in,
+                                                   role):
     response = logged_in(make_user("someone", role)).get(
         f"/console/voicemails/{voicemail}/recording")
     assert response.status_code == 200
@@ -48,6 +50,8 @@ def test_agents_and_supervisors_hear_the_recording(voicemail, make_user, logged_
     assert response.data == AUDIO
     assert response.headers["Cache-Control"] == "no-store"
     response.close()
+    [row] = [row for row in access_rows(app) if row["kind"] == "voicemail"]
+    assert row["case"] == voicemail
 
 
 def test_nobody_else_hears_it(voicemail, client, make_user, logged_in, officer_admin_id):

@@ -16,6 +16,7 @@ from shared.models import utcnow
 from shared.types import CaseKind
 from shared.types import Channel
 from shared.types import Role
+from tests.console.followup import access_rows
 
 CALLER = "+212612345678"
 OTHER = "+212661234567"
@@ -94,10 +95,12 @@ def test_a_supervisor_sees_less_of_the_number(app, agent, make_user, logged_in, 
     assert CALLER not in html and "5678" not in html
 
 
-def test_the_lookup_is_logged_without_the_number(app, agent, logged_in, caplog):
+def test_the_lookup_is_in_the_access_log_without_the_number(app, agent, logged_in, caplog):
     sid = held_call(app, agent.id)
-    with caplog.at_level("INFO", logger="console.screen_pop"):
+    file(app, CALLER, "201", days_ago=3)
+    with caplog.at_level("INFO"):
         logged_in(agent).get(f"/console/calls/{sid}")
-    logged = [r.getMessage() for r in caplog.records if r.name == "console.screen_pop"]
-    assert logged and agent.username in logged[0] and sid in logged[0]
-    assert not any("612345678" in line for line in logged)
+    [row] = [row for row in access_rows(app) if row["kind"] == "screen_pop"]
+    assert row["user_id"] == agent.id and row["matches"] == 1
+    assert row["query_hash"] and "612345678" not in row["query_hash"]
+    assert not any("612345678" in r.getMessage() for r in caplog.records)
