@@ -105,3 +105,15 @@ def wrapup_timers(monkeypatch):
     monkeypatch.setattr(states, "schedule_wrapup_end",
                         lambda app, user_id, seconds: asked.append((user_id, seconds)))
     return asked
+
+
+@pytest.fixture()
+def known_data(app):
+    """The figures' known data set (tests/support/figures_data.py), computed by hand."""
+    from tests.support.figures_data import add_known_calls
+    from tests.support.figures_data import add_known_cases
+    with app.app_context():
+        add_known_calls(db.session)
+        add_known_cases(db.session)
+        db.session.commit()
+        db.session.remove()

@@ -5,15 +5,12 @@ Arabic (right to left). Screenshots of each page are left in tests/artifacts/scr
 import pytest
 
 from ivr.simulator import HttpTransport
-from shared.extensions import db
 from shared.types import Role
 from tests.console.calls import new_caller
 from tests.console.calls import queue_at_once
 from tests.console.conftest import PASSWORD
 from tests.support.browser import log_in
 from tests.support.browser import wait_for
-from tests.support.figures_data import add_known_calls
-from tests.support.figures_data import add_known_cases
 
 pytestmark = pytest.mark.slow
 
@@ -57,15 +54,6 @@ def test_the_board_follows_an_agent_and_a_caller_live(app, live, new_page, make_
     boss.reload()
     assert kpi(boss, "calls_waiting") == "1" and kpi(boss, "agents_available") == "1"
     salma.close()
-
-
-@pytest.fixture()
-def known_data(app):
-    with app.app_context():
-        add_known_calls(db.session)
-        add_known_cases(db.session)
-        db.session.commit()
-        db.session.remove()
 
 
 @pytest.mark.parametrize("locale", ["fr", "ar"])

@@ -13,21 +13,10 @@ from console.csv_export import csv_text
 from console.csv_export import safe_cell
 from shared.extensions import db
 from shared.types import Role
-from tests.support.figures_data import add_known_calls
-from tests.support.figures_data import add_known_cases
 from tests.support.figures_data import add_agents
 
 CALLS = "/console/figures/calls?start=2026-11-02&end=2026-11-04"
 CASES = "/console/figures/cases?start=2026-11-01&end=2026-12-31"
-
-
-@pytest.fixture()
-def known_data(app):
-    with app.app_context():
-        add_known_calls(db.session)
-        add_known_cases(db.session)
-        db.session.commit()
-        db.session.remove()
 
 
 @pytest.fixture()
