@@ -19,7 +19,6 @@ from shared.models import utcnow
 from shared.urls import public_endpoint
 from shared.urls import public_websocket
 
-from .flow import remember
 from .twiml import Number
 from .twiml import Prompt
 from .twiml import Voice
@@ -68,7 +67,7 @@ def enqueue(response: VoiceResponse, call: Call) -> None:
                      wait_url_method="POST")
     call.outcome = "agent"
     # Back in the queue after a claim that failed: the caller keeps their place.
-    remember(call, queued_at=call.answers.get("queued_at") or utcnow().isoformat())
+    call.queued_at = call.queued_at or utcnow()
     call_queue.announce_waiting(db.session, call)  # to the consoles, once this commits
 
 

@@ -32,12 +32,8 @@ claimed_call_ended = _signals.signal("claimed-call-ended")
 
 
 def queued_at(call: Call) -> dt.datetime:
-    """When the caller entered the queue (answers["queued_at"], written by the IVR)."""
-    stamp = (call.answers or {}).get("queued_at")
-    try:
-        return dt.datetime.fromisoformat(stamp) if stamp else call.started_at
-    except ValueError:
-        return call.started_at
+    """When the caller entered the queue (the call's start if it never did)."""
+    return call.queued_at or call.started_at
 
 
 def is_waiting(call: Call) -> bool:

@@ -80,8 +80,12 @@ class Administration(db.Model):
     parent: Mapped[Administration | None] = relationship(remote_side=[id])
 
     def name(self, language: str) -> str:
-        """The name in `language`, falling back to French then any name."""
-        return self.names.get(language) or self.names.get("fr") or next(iter(self.names.values()))
+        return name_in(self.names, language)
+
+
+def name_in(names: dict[str, str], language: str) -> str:
+    """The name in `language` of {language: name}, falling back to French then any name."""
+    return names.get(language) or names.get("fr") or next(iter(names.values()))
 
 
 class User(UserMixin, db.Model):
@@ -150,7 +154,9 @@ class Call(db.Model):
     turn: Mapped[int] = mapped_column(Integer, default=0)
     last_request_key: Mapped[str | None] = mapped_column(String(128))
     last_response: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the caller entered the agents' queue (kept through a failed claim: their place).
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     twilio_status: Mapped[str | None] = mapped_column(String(24))
@@ -203,7 +209,13 @@ class CallerCounter(db.Model):
 class Case(db.Model):
     """A réclamation, observation or suggestion, from any channel."""
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_admin_status", "administration_id", "status"),)
+    __table_args__ = (
+        Index("ix_cases_admin_status", "administration_id", "status"),
+        # By filing date, with every column the case figures count (shared/figures/cases.py):
+        # a year of cases is read from the index alone (bench/million_cases.py).
+        Index("ix_cases_figures", "filed_at", "administration_id", "status", "reopen_count",
+              "replied_at", "rating"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(10), unique=True)
@@ -249,7 +261,7 @@ class Case(db.Model):
     # The rating of the current reply: one per reply (a new reply after a reopen clears it).
     rating: Mapped[int | None] = mapped_column(Integer)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
-    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     transmitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     transmit_due_on: Mapped[dt.date] = mapped_column(Date)

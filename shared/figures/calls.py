@@ -5,7 +5,7 @@ hour, day, agent and language.
 
 Definitions (each test of tests/shared/test_figures_calls.py computes them by hand):
 - offered: every call that started in the range;
-- handed to agents: calls that entered the agents' queue (answers["queued_at"]);
+- handed to agents: calls that entered the agents' queue (queued_at);
 - answered within N s: taken by an agent N seconds or less after queueing
   (claimed_at - queued_at);
 - abandoned: the caller hung up before the call reached an end (outcome `abandoned`), or
@@ -16,20 +16,25 @@ Definitions (each test of tests/shared/test_figures_calls.py computes them by ha
 """
 from __future__ import annotations
 
-from collections import Counter
-from collections import defaultdict
 from dataclasses import dataclass
-from dataclasses import field
 
+from sqlalchemy import and_
+from sqlalchemy import func
+from sqlalchemy import not_
 from sqlalchemy import select
 
-from shared.call_queue import queued_at
 from shared.models import Call
 from shared.models import User
 
 from .periods import DateRange
-from .periods import mean
-from .periods import ratio
+from .sql import flag
+from .sql import day_of
+from .sql import local_part
+from .sql import seconds_between
+from .sql import utc_offset
+from .sums import add_up
+from .sums import average
+from .sums import ratio
 
 ABANDONED = ("abandoned", "abandoned_in_queue")
 SATISFIED_FROM = 4  # of 5: a survey answer of 4 or 5 counts as satisfied
@@ -38,33 +43,19 @@ THRESHOLDS = (20, 60)
 
 @dataclass
 class CallTally:
-    """The figures of one group of calls."""
+    """The sums the figures of a group of calls are made of, in the order the query gives them."""
     offered: int = 0
     ivr_only: int = 0
     to_agents: int = 0
     answered: int = 0
-    within: dict[int, int] = field(default_factory=lambda: dict.fromkeys(THRESHOLDS, 0))
+    within_20s: int = 0
+    within_60s: int = 0
     abandoned: int = 0
-    handling: list[float] = field(default_factory=list)
-    ratings: list[int] = field(default_factory=list)
-
-    def add(self, call: Call) -> None:
-        self.offered += 1
-        queued = "queued_at" in (call.answers or {})
-        abandoned = call.outcome in ABANDONED
-        self.to_agents += queued
-        self.abandoned += abandoned
-        self.ivr_only += not queued and not abandoned
-        if call.claimed_at is not None:
-            self.answered += 1
-            waited = (call.claimed_at - queued_at(call)).total_seconds()
-            for limit in THRESHOLDS:
-                self.within[limit] += waited <= limit
-            end = call.wrapped_up_at or call.ended_at
-            if end is not None:
-                self.handling.append((end - call.claimed_at).total_seconds())
-        if call.survey_rating is not None:
-            self.ratings.append(call.survey_rating)
+    handled: int = 0
+    handling_seconds: float = 0.0
+    ratings: int = 0
+    rating_points: int = 0
+    satisfied: int = 0
 
     def as_row(self) -> dict:
         return {
@@ -72,17 +63,16 @@ class CallTally:
             "ivr_only": self.ivr_only,
             "to_agents": self.to_agents,
             "answered_by_agents": self.answered,
-            "answered_within_20s": self.within[20],
-            "answered_within_20s_percent": ratio(self.within[20], self.to_agents),
-            "answered_within_60s": self.within[60],
-            "answered_within_60s_percent": ratio(self.within[60], self.to_agents),
+            "answered_within_20s": self.within_20s,
+            "answered_within_20s_percent": ratio(self.within_20s, self.to_agents),
+            "answered_within_60s": self.within_60s,
+            "answered_within_60s_percent": ratio(self.within_60s, self.to_agents),
             "abandoned": self.abandoned,
             "abandoned_percent": ratio(self.abandoned, self.offered),
-            "average_handling_seconds": mean(self.handling, 0),
-            "survey_answers": len(self.ratings),
-            "average_rating": mean(self.ratings, 2),
-            "satisfaction_percent": ratio(sum(r >= SATISFIED_FROM for r in self.ratings),
-                                          len(self.ratings)),
+            "average_handling_seconds": average(self.handling_seconds, self.handled, 0),
+            "survey_answers": self.ratings,
+            "average_rating": average(self.rating_points, self.ratings, 2),
+            "satisfaction_percent": ratio(self.satisfied, self.ratings),
         }
 
 
@@ -99,31 +89,69 @@ class CallFigures:
     abandoned_at: dict[str, int]
 
 
-def calls_in(session, period: DateRange) -> list[Call]:
+def calls_of(period: DateRange):
+    """A subquery of the calls started in `period`, one row each: the keys they are grouped
+    by (local hour and day, agent, language) and what the tallies sum."""
     first, after = period.utc_bounds()
-    return list(session.scalars(select(Call).where(Call.started_at >= first,
-                                                   Call.started_at < after)))
+    offset = utc_offset(Call.started_at, first, after, period.timezone)
+    queued, abandoned = Call.queued_at.isnot(None), Call.outcome.in_(ABANDONED)
+    waited = seconds_between(Call.claimed_at, func.coalesce(Call.queued_at, Call.started_at))
+    return select(
+        local_part(Call.started_at, offset, "day").label("day"),
+        local_part(Call.started_at, offset, "hour").label("hour"),
+        Call.agent_id.label("agent"),
+        func.coalesce(Call.language, "-").label("language"),
+        flag(and_(not_(queued), not_(abandoned))).label("ivr_only"),
+        flag(queued).label("to_agents"),
+        flag(Call.claimed_at.isnot(None)).label("answered"),
+        *(flag(waited <= limit).label(f"within_{limit}s") for limit in THRESHOLDS),
+        flag(abandoned).label("abandoned"),
+        seconds_between(func.coalesce(Call.wrapped_up_at, Call.ended_at),
+                        Call.claimed_at).label("handling"),
+        Call.survey_rating.label("rating"),
+        func.coalesce(Call.answers["abandoned_at"].as_string(), Call.step).label("where"),
+    ).where(Call.started_at >= first, Call.started_at < after).subquery()
+
+
+def sums_by(session, calls, *keys) -> dict[tuple, list]:
+    """{(values of `keys`): [CallTally's sums]} of the `calls` subquery, counted by the
+    database."""
+    counted = select(
+        *keys, func.count(), func.sum(calls.c.ivr_only), func.sum(calls.c.to_agents),
+        func.sum(calls.c.answered),
+        *(func.sum(calls.c[f"within_{limit}s"]) for limit in THRESHOLDS),
+        func.sum(calls.c.abandoned), func.count(calls.c.handling),
+        func.coalesce(func.sum(calls.c.handling), 0), func.count(calls.c.rating),
+        func.coalesce(func.sum(calls.c.rating), 0),
+        func.sum(flag(calls.c.rating >= SATISFIED_FROM)),
+    ).group_by(*keys)
+    return {tuple(row[:len(keys)]): row[len(keys):] for row in session.execute(counted)}
 
 
 def call_figures(session, period: DateRange) -> CallFigures:
-    calls = calls_in(session, period)
-    agents = {user.id: user.display_name for user in session.scalars(
-        select(User).where(User.id.in_({c.agent_id for c in calls} - {None})))}
-    total = CallTally()
-    groups: dict[str, defaultdict[str, CallTally]] = {
-        name: defaultdict(CallTally) for name in ("hour", "day", "agent", "language")}
-    where = Counter()
-    for call in calls:
-        total.add(call)
-        groups["hour"][period.hour(call.started_at)].add(call)
-        groups["day"][period.day(call.started_at)].add(call)
-        groups["language"][call.language or "-"].add(call)
-        if call.agent_id is not None:
-            groups["agent"][agents.get(call.agent_id, str(call.agent_id))].add(call)
-        if call.outcome in ABANDONED:
-            where[(call.answers or {}).get("abandoned_at") or call.step] += 1
+    """The figures of the calls started in `period`: a query per grouping, counted by the
+    database (a year is about 200,000 calls: 7.6 s row by row in Python)."""
+    calls = calls_of(period)
+    by_language = {language: sums for (language,), sums
+                   in sums_by(session, calls, calls.c.language).items()}
+    total: dict = {}
+    for sums in by_language.values():
+        add_up(total, None, sums)
+    by_agent = {agent: sums for (agent,), sums in sums_by(session, calls, calls.c.agent).items()
+                if agent is not None}
+    names = dict(session.execute(select(User.id, User.display_name)
+                                 .where(User.id.in_(by_agent))).all())
+    agents = {names.get(agent, str(agent)): sums for agent, sums in by_agent.items()}
+    days: dict = {}
+    hours: dict = {}
+    for (day, hour), sums in sums_by(session, calls, calls.c.day, calls.c.hour).items():
+        add_up(days, day_of(day).isoformat(), sums)
+        add_up(hours, f"{hour:02d}:00", sums)
+    where = session.execute(select(calls.c["where"], func.count())
+                            .where(calls.c.abandoned == 1).group_by(calls.c["where"])
+                            .order_by(func.count().desc(), calls.c["where"])).all()
 
-    def rows(name: str) -> dict[str, dict]:
-        return {key: tally.as_row() for key, tally in sorted(groups[name].items())}
-    return CallFigures(total.as_row(), rows("hour"), rows("day"), rows("agent"),
-                       rows("language"), dict(where.most_common()))
+    def rows(groups: dict) -> dict[str, dict]:
+        return {key: CallTally(*sums).as_row() for key, sums in sorted(groups.items())}
+    return CallFigures(CallTally(*total.get(None, ())).as_row(), rows(hours), rows(days),
+                       rows(agents), rows(by_language), dict(where))

@@ -12,20 +12,24 @@ Definitions (tests/shared/test_figures_cases.py computes each by hand):
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from dataclasses import field
 
+from sqlalchemy import func
 from sqlalchemy import select
 
 from shared.models import Administration
 from shared.models import Case
+from shared.models import name_in
 from shared.types import CaseStatus
 
 from .calls import SATISFIED_FROM
 from .periods import DateRange
-from .periods import mean
-from .periods import ratio
+from .sql import flag
+from .sql import bucket
+from .sql import seconds_between
+from .sums import add_up
+from .sums import average
+from .sums import ratio
 
 PROCESSED = (CaseStatus.ANSWERED, CaseStatus.CLOSED, CaseStatus.NOT_COMPETENT,
              CaseStatus.INADMISSIBLE, CaseStatus.DUPLICATE)
@@ -34,21 +38,14 @@ DAY = 86400
 
 @dataclass
 class CaseTally:
+    """The sums the figures of a group of cases are made of, in the order the query gives them."""
     received: int = 0
     processed: int = 0
     reopened: int = 0
-    days_to_answer: list[float] = field(default_factory=list)
-    ratings: list[int] = field(default_factory=list)
-
-    def add(self, case) -> None:
-        """`case`: a Case or a row of its FIGURE_COLUMNS."""
-        self.received += 1
-        self.processed += case.status in PROCESSED
-        self.reopened += (case.reopen_count or 0) > 0
-        if case.replied_at is not None:
-            self.days_to_answer.append((case.replied_at - case.filed_at).total_seconds() / DAY)
-        if case.rating is not None:
-            self.ratings.append(case.rating)
+    answered: int = 0
+    seconds_to_answer: float = 0.0
+    ratings: int = 0
+    satisfied: int = 0
 
     def as_row(self) -> dict:
         return {
@@ -57,10 +54,9 @@ class CaseTally:
             "processed_percent": ratio(self.processed, self.received),
             "in_progress": self.received - self.processed,
             "reopened": self.reopened,
-            "average_days_to_answer": mean(self.days_to_answer, 1),
-            "ratings": len(self.ratings),
-            "satisfaction_percent": ratio(sum(r >= SATISFIED_FROM for r in self.ratings),
-                                          len(self.ratings)),
+            "average_days_to_answer": average(self.seconds_to_answer / DAY, self.answered, 1),
+            "ratings": self.ratings,
+            "satisfaction_percent": ratio(self.satisfied, self.ratings),
         }
 
 
@@ -76,30 +72,43 @@ class CaseFigures:
     by_kind: dict[tuple[str, str], dict]
 
 
-# What a case's figures read: its columns, not whole ORM objects (a year of the portal is
-# hundreds of thousands of rows: building objects took seconds per 10,000, bench/million_cases.py).
-FIGURE_COLUMNS = (Case.filed_at, Case.status, Case.reopen_count, Case.replied_at, Case.rating,
-                  Case.administration_id)
+def sums_by_month_and_administration(session, period: DateRange):
+    """(local month, administration id, [CaseTally's sums]) of the cases filed in `period`,
+    counted by the database: a year of the portal is half a million cases
+    (bench/million_cases.py), which took 18 s to count row by row in Python."""
+    first, after = period.utc_bounds()
+    months = period.months()
+    rows = select(
+        bucket(Case.filed_at, [start for _, start in months[1:]]).label("month"),
+        Case.administration_id,
+        flag(Case.status.in_(PROCESSED)).label("processed"),
+        flag(Case.reopen_count > 0).label("reopened"),
+        seconds_between(Case.replied_at, Case.filed_at).label("to_answer"),
+        Case.rating,
+    ).where(Case.filed_at >= first, Case.filed_at < after).subquery()
+    counted = select(
+        rows.c.month, rows.c.administration_id, func.count(), func.sum(rows.c.processed),
+        func.sum(rows.c.reopened), func.count(rows.c.to_answer),
+        func.coalesce(func.sum(rows.c.to_answer), 0), func.count(rows.c.rating),
+        func.sum(flag(rows.c.rating >= SATISFIED_FROM)),
+    ).group_by(rows.c.month, rows.c.administration_id)
+    for month, administration_id, *sums in session.execute(counted):
+        yield months[month][0], administration_id, sums
 
 
 def case_figures(session, period: DateRange, language: str = "fr") -> CaseFigures:
-    first, after = period.utc_bounds()
-    administrations_by_id = {admin.id: admin for admin in session.scalars(select(Administration))}
-    cases = session.execute(select(*FIGURE_COLUMNS)
-                            .where(Case.filed_at >= first, Case.filed_at < after)
-                            .execution_options(yield_per=10_000))
-    total = CaseTally()
-    months: defaultdict[str, CaseTally] = defaultdict(CaseTally)
-    administrations: defaultdict[tuple[str, str], CaseTally] = defaultdict(CaseTally)
-    kinds: defaultdict[tuple[str, str], CaseTally] = defaultdict(CaseTally)
-    for case in cases:
-        month = period.month(case.filed_at)
-        admin = administrations_by_id.get(case.administration_id)
-        total.add(case)
-        months[month].add(case)
-        administrations[(month, admin.name(language) if admin else "-")].add(case)
-        kinds[(month, admin.kind.value if admin else "-")].add(case)
+    administrations = {id_: (name_in(names, language), kind.value) for id_, names, kind in
+                       session.execute(select(Administration.id, Administration.names,
+                                              Administration.kind))}
+    groups: dict[str, dict] = {name: {} for name in ("total", "month", "administration", "kind")}
+    for month, administration_id, sums in sums_by_month_and_administration(session, period):
+        name, kind = administrations.get(administration_id, ("-", "-"))
+        add_up(groups["total"], None, sums)
+        add_up(groups["month"], month, sums)
+        add_up(groups["administration"], (month, name), sums)
+        add_up(groups["kind"], (month, kind), sums)
 
-    def rows(groups):
-        return {key: tally.as_row() for key, tally in sorted(groups.items())}
-    return CaseFigures(total.as_row(), rows(months), rows(administrations), rows(kinds))
+    def rows(name: str) -> dict:
+        return {key: CaseTally(*sums).as_row() for key, sums in sorted(groups[name].items())}
+    return CaseFigures(CaseTally(*groups["total"].get(None, ())).as_row(), rows("month"),
+                       rows("administration"), rows("kind"))

@@ -20,17 +20,15 @@ class DateRange:
         after = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), self.timezone)
         return first.astimezone(dt.timezone.utc), after.astimezone(dt.timezone.utc)
 
-    def local(self, moment: dt.datetime) -> dt.datetime:
-        return moment.astimezone(self.timezone)
-
-    def hour(self, moment: dt.datetime) -> str:
-        return f"{self.local(moment).hour:02d}:00"
-
-    def day(self, moment: dt.datetime) -> str:
-        return self.local(moment).date().isoformat()
-
-    def month(self, moment: dt.datetime) -> str:
-        return self.local(moment).strftime("%Y-%m")
+    def months(self) -> list[tuple[str, dt.datetime]]:
+        """Each local month the range touches ("2026-11") with the UTC instant it starts at
+        within the range (the range's own start for the first)."""
+        months, day = [], self.start
+        while day <= self.end:
+            start = dt.datetime.combine(day, dt.time(), self.timezone).astimezone(dt.timezone.utc)
+            months.append((day.strftime("%Y-%m"), start))
+            day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        return months
 
 
 class InvalidRange(ValueError):
@@ -53,12 +51,3 @@ def parse_range(start: str | None, end: str | None, timezone: str, today: dt.dat
     if (last - first).days > MAX_DAYS:
         raise InvalidRange(f"at most {MAX_DAYS} days at once")
     return DateRange(first, last, ZoneInfo(timezone))
-
-
-def ratio(part: int, whole: int) -> float | None:
-    """`part` of `whole` in percent, to two decimals (None of nothing)."""
-    return round(100 * part / whole, 2) if whole else None
-
-
-def mean(values: list[float], digits: int = 1) -> float | None:
-    return round(sum(values) / len(values), digits) if values else None

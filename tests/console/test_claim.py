@@ -128,7 +128,8 @@ def test_when_twilio_fails_the_claim_is_released_and_the_agent_told(
     else:
         fake_twilio.stall_next, fake_twilio.stall_seconds = 1, 3
     caller = queue_at_once(new_caller(app))
-    queued_at = stored_call(app, caller.call_sid).answers["queued_at"]
+    queued_at = stored_call(app, caller.call_sid).queued_at
+    assert queued_at is not None
     other = socket_client(logged_in(karim))
     other.get_received()
 
@@ -151,7 +152,7 @@ def test_when_twilio_fails_the_claim_is_released_and_the_agent_told(
         assert [e["args"][0]["call_sid"] for e in other.get_received()
                 if e["name"] == WAITING] == [caller.call_sid]
         call = stored_call(app, caller.call_sid)
-        assert call.answers["queued_at"] == queued_at  # the caller keeps their place
+        assert call.queued_at == queued_at  # the caller keeps their place
     # Waiting again: another agent can take it.
     fake_twilio.stall_next = 0
     assert claim(logged_in(karim), caller.call_sid).get_json()["ok"]

@@ -1,6 +1,7 @@
 """The supervisors' figures on a known data set (tests/support/figures_data.py), each
 computed by hand here: a formula that goes wrong turns one of these red."""
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -8,6 +9,10 @@ from shared.figures.calls import call_figures
 from shared.figures.cases import case_figures
 from shared.figures.periods import InvalidRange
 from shared.figures.periods import parse_range
+from shared.figures.sql import offset_changes
+from shared.types import CaseStatus
+from tests.support.figures_data import add_call
+from tests.support.figures_data import add_case
 from tests.support.figures_data import add_known_calls
 from tests.support.figures_data import add_known_cases
 
@@ -115,3 +120,51 @@ def test_cases_by_administration_and_type(cases):
 def test_a_bad_range_is_refused(start, end):
     with pytest.raises(InvalidRange):
         period(start, end)
+
+
+# Morocco leaves UTC+1 for UTC+0 during Ramadan: in 2026 from 15 February 02:00 UTC to
+# 22 March 02:00 UTC. Local hours, days and months follow the offset of each moment.
+
+def test_calls_are_counted_in_the_local_hour_and_day_of_their_own_offset(session):
+    for sid, started in (("CAplus1", "2026-02-15 01:30:00"),  # +1: 02:30 on 15 February
+                         ("CAzero", "2026-02-15 02:30:00"),  # 0: 02:30 on 15 February
+                         ("CAlate", "2026-03-21 23:30:00"),  # 0: 23:30 on 21 March
+                         ("CAback", "2026-03-22 23:30:00")):  # +1: 00:30 on 23 March
+        add_call(session, sid, started, "fr", "filed", ended_after=60)
+    session.flush()
+
+    figures = call_figures(session, period("2026-02-01", "2026-03-31"))
+
+    assert {hour: row["offered"] for hour, row in figures.by_hour.items()} == {
+        "00:00": 1, "02:00": 2, "23:00": 1}
+    assert {day: row["offered"] for day, row in figures.by_day.items()} == {
+        "2026-02-15": 2, "2026-03-21": 1, "2026-03-23": 1}
+
+
+def test_cases_are_counted_in_the_local_month_of_their_own_offset(session):
+    add_case(session, "2026-01-31 23:30:00", "101", CaseStatus.RECEIVED)  # +1: 1 February
+    add_case(session, "2026-02-28 23:30:00", "101", CaseStatus.RECEIVED)  # 0: 28 February
+    add_case(session, "2026-03-31 23:30:00", "101", CaseStatus.RECEIVED)  # +1: 1 April
+    session.flush()
+
+    figures = case_figures(session, period("2026-01-01", "2026-04-30"))
+
+    assert {month: row["received"] for month, row in figures.by_month.items()} == {
+        "2026-02": 2, "2026-04": 1}
+
+
+@pytest.mark.parametrize("zone", ["Africa/Casablanca", "Europe/Paris", "Asia/Kolkata"])
+def test_offset_changes_are_those_of_the_time_zone(zone):
+    timezone = ZoneInfo(zone)
+    first = dt.datetime(2025, 12, 31, 23, tzinfo=dt.timezone.utc)
+    after = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)
+    start, changes = offset_changes(first, after, timezone)
+    hour, offset, expected = first, start, []
+    while hour < after:  # hour by hour: every change, where it happens
+        now = int(hour.astimezone(timezone).utcoffset().total_seconds())
+        if now != offset:
+            expected.append((hour, now))
+            offset = now
+        hour += dt.timedelta(hours=1)
+    assert start == int(first.astimezone(timezone).utcoffset().total_seconds())
+    assert changes == expected

@@ -1,11 +1,17 @@
 """The migrations build exactly the schema the models describe, and go down and up again."""
+import datetime as dt
+import json
 import os
 import uuid
+
+import pytest
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
+from sqlalchemy import Table
 from sqlalchemy import create_engine
 from sqlalchemy import inspect
 from sqlalchemy import text
@@ -15,7 +21,7 @@ from shared.extensions import db
 from shared.migrate import alembic_config
 
 # The newest migration: every test below expects the schema there.
-HEAD = "0016_admin"
+HEAD = "0017_figures"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
           "users", "callback_requests", "case_events", "transcript_segments",
@@ -76,34 +82,73 @@ def down_and_up(engine):
         assert MigrationContext.configure(connection).get_current_revision() == HEAD
 
 
-def test_down_to_base_and_up_again(app, tmp_path):
-    """On a scratch database of the suite's kind, so the session's database is left alone:
-    a temporary SQLite file tuned like the app's, or a throwaway PostgreSQL schema."""
+@pytest.fixture()
+def scratch_engine(tmp_path):
+    """A database of the suite's kind that the session's is not disturbed by: a temporary
+    SQLite file tuned like the app's, or a throwaway PostgreSQL schema."""
     url = os.environ.get("TEST_DATABASE_URL") or ""
-    if url.startswith("postgresql"):
-        postgresql_down_and_up(url)
-        return
-    engine = create_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
-    tune_engine(engine)
-    try:
-        down_and_up(engine)
-        with engine.connect() as connection:
-            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-    finally:
+    if not url.startswith("postgresql"):
+        engine = create_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+        tune_engine(engine)
+        yield engine
         engine.dispose()
-
-
-def postgresql_down_and_up(url):
+        return
     schema = f"migrations_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        down_and_up(engine)
+        yield engine
     finally:
         engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def test_down_to_base_and_up_again(scratch_engine):
+    down_and_up(scratch_engine)
+    if scratch_engine.dialect.name == "sqlite":
+        with scratch_engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_when_a_caller_was_queued_moves_from_the_answers_to_its_column_and_back(
+        scratch_engine):
+    upgrade(scratch_engine, "0016_admin")
+    calls = Table("calls", MetaData(), autoload_with=scratch_engine)
+    started = dt.datetime(2026, 11, 2, 8, 20, tzinfo=dt.timezone.utc)
+    queued = "2026-11-02T08:21:00.250000+00:00"
+    with scratch_engine.begin() as connection:
+        connection.execute(calls.insert(), [
+            {"call_sid": "CAqueued", "step": "agent", "retries": 0, "turn": 1,
+             "started_at": started, "answers": {"queued_at": queued, "language": "ary"}},
+            {"call_sid": "CAnever", "step": "goodbye", "retries": 0, "turn": 1,
+             "started_at": started, "answers": {"language": "fr"}}])
+
+    upgrade(scratch_engine)
+    with scratch_engine.connect() as connection:
+        rows = {sid: (answers, at) for sid, answers, at in connection.execute(text(
+            "SELECT call_sid, answers, queued_at FROM calls"))}
+    answers, at = rows["CAqueued"]
+    assert as_dict(answers) == {"language": "ary"}
+    assert as_utc(at) == dt.datetime.fromisoformat(queued)
+    assert rows["CAnever"][1] is None and as_dict(rows["CAnever"][0]) == {"language": "fr"}
+
+    downgrade(scratch_engine, "0016_admin")
+    with scratch_engine.connect() as connection:
+        answers = connection.execute(text(
+            "SELECT answers FROM calls WHERE call_sid = 'CAqueued'")).scalar()
+    assert as_dict(answers) == {"language": "ary", "queued_at": queued}
+
+
+def as_dict(answers) -> dict:
+    return json.loads(answers) if isinstance(answers, str) else answers
+
+
+def as_utc(value) -> dt.datetime:
+    """A raw timestamp column: an aware datetime (PostgreSQL) or SQLite's UTC text."""
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

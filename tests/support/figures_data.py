@@ -43,10 +43,9 @@ def add_call(session, sid: str, started: str, language: str, outcome: str | None
              agent: User | None = None, survey: int | None = None, **answers) -> Call:
     """A call started at `started` (UTC); the other moments in seconds after its start."""
     start = at(started)
-    if queued_after is not None:
-        answers["queued_at"] = seconds_after(start, queued_after).isoformat()
     call = Call(call_sid=sid, caller="+212612345678", language=language, outcome=outcome,
-                started_at=start, answers=answers, step=answers.pop("step", "goodbye"),
+                started_at=start, answers=answers,
+                queued_at=seconds_after(start, queued_after) if queued_after is not None else None, step=answers.pop("step", "goodbye"),
                 agent_id=agent.id if agent else None,
                 claimed_at=seconds_after(start, claimed_after) if claimed_after else None,
                 ended_at=seconds_after(start, ended_after) if ended_after else None,
