@@ -34,6 +34,7 @@ from shared.states import CLOSE_FROM
 from shared.types import CloseReason
 from shared.types import Role
 
+from . import answer_template_forms
 from . import bp
 from . import worklist
 from .auth import role_required
@@ -44,13 +45,11 @@ from .cases import FormRefused
 from .cases import case_page_context
 from .cases import run_move
 from .officer_forms import CloseForm
-from .officer_forms import DeleteForm
 from .officer_forms import InternalNoteForm
 from .officer_forms import NoteForm
 from .officer_forms import QuestionForm
 from .officer_forms import RedirectForm
 from .officer_forms import ReplyForm
-from .officer_forms import TemplateForm
 from .officer_forms import WorkListForm
 from .officer_scope import find_visible
 from .officer_scope import officer_case
@@ -196,26 +195,21 @@ def answer_templates_page():
     """The officer's administration's templates: listed, added, deleted."""
     if current_user.administration_id is None:
         abort(403)  # an officer of no administration has no templates to manage
-    form = TemplateForm() if request.method == "POST" else TemplateForm(formdata=None)
+    form = (answer_template_forms.TemplateForm() if request.method == "POST"
+            else answer_template_forms.TemplateForm(formdata=None))
     status, error = 200, None
     if request.method == "POST":
-        if not form.validate_on_submit():
-            status, error = 400, _("Check the form: a field is missing or wrong.")
+        try:
+            answer_template_forms.save(form, current_user.administration_id)
+        except answer_template_forms.TemplateRefused as refusal:
+            status, error = 400, refusal.message
         else:
-            try:
-                answer_templates.add(db.session, current_user.administration_id,
-                                     form.language.data, form.title.data, form.body.data)
-            except answer_templates.InvalidTemplate:
-                db.session.rollback()
-                status = 400
-                error = _("Placeholders are written {reference}, {date}, {administration} "
-                          "or {filed_on}: nothing else between braces.")
-            else:
-                db.session.commit()
-                flash(_("The template is saved."), "info")
-                return redirect(url_for("console.answer_templates_page"), 303)
+            db.session.commit()
+            flash(_("The template is saved."), "info")
+            return redirect(url_for("console.answer_templates_page"), 303)
     return render_template(
-        "console/officer/templates.html", form=form, error=error, delete_form=DeleteForm(),
+        "console/officer/templates.html", form=form, error=error,
+        delete_form=answer_template_forms.DeleteForm(),
         templates=answer_templates.of_administration(db.session,
                                                      current_user.administration_id),
         placeholders=answer_templates.PLACEHOLDERS), status
@@ -227,7 +221,7 @@ def delete_answer_template(template_id: int):
     template = db.session.get(AnswerTemplate, template_id)
     if template is None or template.administration_id != current_user.administration_id:
         abort(404)
-    if not DeleteForm().validate_on_submit():
+    if not answer_template_forms.DeleteForm().validate_on_submit():
         abort(400)
     db.session.delete(template)
     db.session.commit()

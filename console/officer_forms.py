@@ -1,5 +1,6 @@
 """The forms of an administration's officer: the work list's filters (a GET, no CSRF: it
-changes nothing), each move on a case, the answer templates; labels through Babel."""
+changes nothing), each move on a case; labels through Babel. The answer templates' form
+is shared with the admins (answer_template_forms.py)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
@@ -13,18 +14,17 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
-from shared import answer_templates
 from shared.cases import MAX_NOTE_CHARS
 from shared.types import CaseKind
 from shared.types import Channel
 
+from .answer_template_forms import LANGUAGE_LABELS
 from .case_labels import CHANNEL_LABELS
 from .labels import KIND_LABELS
 from .labels import STATUS_LABELS
 
 MAX_SEARCH_CHARS = 200
 MAX_REPLY_CHARS = 10_000
-LANGUAGE_LABELS = {"ar": _l("Arabic"), "fr": _l("French")}
 ALL = SelectChoice("", _l("All"))
 
 
@@ -87,17 +87,3 @@ class QuestionForm(FlaskForm):
 class InternalNoteForm(FlaskForm):
     text = TextAreaField(_l("Internal note (never shown to the citizen)"),
                          validators=[DataRequired(), Length(max=MAX_NOTE_CHARS)])
-
-
-class TemplateForm(FlaskForm):
-    language = SelectField(_l("Language"), validators=[DataRequired()],
-                           choices=[SelectChoice(code, label)
-                                    for code, label in LANGUAGE_LABELS.items()])
-    title = StringField(_l("Title"), validators=[
-        DataRequired(), Length(max=answer_templates.MAX_TITLE_CHARS)])
-    body = TextAreaField(_l("Text"), validators=[
-        DataRequired(), Length(max=answer_templates.MAX_BODY_CHARS)])
-
-
-class DeleteForm(FlaskForm):
-    """A button with its CSRF token."""

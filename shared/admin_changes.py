@@ -19,6 +19,9 @@ USER_REACTIVATE = "admin_user_reactivate"
 USER_PASSWORD = "admin_user_password_reset"
 ADMINISTRATION_EDIT = "admin_administration_edit"
 OPENING_HOURS_EDIT = "admin_opening_hours_edit"
+TEMPLATE_CREATE = "admin_answer_template_create"
+TEMPLATE_EDIT = "admin_answer_template_edit"
+TEMPLATE_DELETE = "admin_answer_template_delete"
 
 
 @event.listens_for(AdminChange, "before_update")

@@ -20,7 +20,13 @@ PLACEHOLDERS = ("reference", "date", "administration", "filed_on")
 
 
 class InvalidTemplate(DomainError):
-    """A template that cannot be filled: unknown placeholder, stray brace, wrong language."""
+    """A template that cannot be filled: unknown placeholder, stray brace, wrong language.
+    `reason` is a stable code the console words in the user's language (`unknown`: the
+    unknown placeholders' names)."""
+
+    def __init__(self, reason: str, message: str, unknown: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.reason, self.unknown = reason, unknown
 
 
 def placeholders(body: str) -> set[str]:
@@ -30,24 +36,26 @@ def placeholders(body: str) -> set[str]:
                   for _text, name, spec, conversion in string.Formatter().parse(body)
                   if name is not None]
     except ValueError:
-        raise InvalidTemplate("a brace is not closed: write placeholders as {reference}") \
-            from None
+        raise InvalidTemplate("brace", "a brace is not closed: write placeholders as "
+                              "{reference}") from None
     if any(spec or conversion for _name, spec, conversion in fields):
-        raise InvalidTemplate("a placeholder is a bare name, as {reference}")
+        raise InvalidTemplate("placeholder_format", "a placeholder is a bare name, as "
+                              "{reference}")
     return {name for name, _spec, _conversion in fields}
 
 
 def validate(language: str, title: str, body: str) -> None:
     if language not in LANGUAGES:
-        raise InvalidTemplate("a template is in Arabic or French")
+        raise InvalidTemplate("language", "a template is in Arabic or French")
     if not title.strip() or not body.strip():
-        raise InvalidTemplate("a template needs a title and a text")
+        raise InvalidTemplate("empty", "a template needs a title and a text")
     if len(title) > MAX_TITLE_CHARS or len(body) > MAX_BODY_CHARS:
-        raise InvalidTemplate("the title or the text is too long")
-    unknown = placeholders(body) - set(PLACEHOLDERS)
+        raise InvalidTemplate("too_long", "the title or the text is too long")
+    unknown = tuple(sorted(placeholders(body) - set(PLACEHOLDERS)))
     if unknown:
-        raise InvalidTemplate("unknown placeholders: " + ", ".join(sorted(unknown))
-                              + " (one of " + ", ".join(PLACEHOLDERS) + ")")
+        raise InvalidTemplate("unknown_placeholder", "unknown placeholders: "
+                              + ", ".join(unknown) + " (one of " + ", ".join(PLACEHOLDERS)
+                              + ")", unknown)
 
 
 def fill(template: AnswerTemplate, case: Case, today: dt.date) -> str:
@@ -86,3 +94,16 @@ def add(session: Session, administration_id: int, language: str, title: str,
                               title=title.strip(), body=body.strip())
     session.add(template)
     return template
+
+
+def edit(template: AnswerTemplate, language: str, title: str, body: str) -> None:
+    """Change a template (the same rules as a new one); replies already sent keep their
+    text (a reply copies the template, it does not point to it)."""
+    validate(language, title, body)
+    template.language, template.title, template.body = language, title.strip(), body.strip()
+
+
+def snapshot(template: AnswerTemplate) -> dict:
+    """What an admin's change log keeps of a template."""
+    return {"administration_id": template.administration_id, "language": template.language,
+            "title": template.title, "body": template.body}

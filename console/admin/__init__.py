@@ -1,6 +1,6 @@
-"""The admins' screens: users, administrations, opening hours. Admins alone (every route
-is guarded by `role_required(Role.ADMIN)`); every change is recorded
-(shared/admin_changes.py)."""
+"""The admins' screens: users, administrations and their answer templates, opening
+hours. Admins alone (every route is guarded by `role_required(Role.ADMIN)`); every change
+is recorded (shared/admin_changes.py)."""
 from flask import redirect
 from flask import url_for
 
@@ -19,3 +19,4 @@ def admin_home():
 from . import users  # noqa: E402,F401
 from . import administrations  # noqa: E402,F401
 from . import hours  # noqa: E402,F401
+from . import templates  # noqa: E402,F401

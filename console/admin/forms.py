@@ -2,6 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
+from wtforms import FieldList
+from wtforms import Form
+from wtforms import FormField
 from wtforms import PasswordField
 from wtforms import SelectChoice
 from wtforms import SelectField
@@ -12,10 +15,15 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
+from shared.hours import DAYS
 from shared.languages import load_languages
 from shared.types import Role
 from shared.users import MAX_PASSWORD_LENGTH
 
+DAY_LABELS = dict(zip(DAYS, (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"),
+                             _l("Friday"), _l("Saturday"), _l("Sunday"))))
+RANGE_SLOTS = 2  # empty ranges offered at least (a split day); one more after each save
+MAX_RANGES = 8
 ROLE_LABELS = {Role.AGENT: _l("Agent"), Role.SUPERVISOR: _l("Supervisor"),
                Role.OFFICER: _l("Administration officer"), Role.ADMIN: _l("Admin")}
 MAX_SYNONYMS_CHARS = 2000
@@ -95,3 +103,30 @@ for _language in load_languages():
 class OpeningHoursForm(FlaskForm):
     opening_hours = StringField(_l("Opening hours"), validators=[Length(max=500)])
     submit = SubmitField(_l("Save the opening hours"), id="hours-submit")
+
+
+class TimeRangeForm(Form):
+    """One range of a day (a sub-form: the CSRF token is the week's)."""
+    start = StringField(_l("Opens at"), validators=[Optional(), Length(max=8)],
+                        render_kw={"type": "time", "dir": "ltr"})
+    end = StringField(_l("Closes at"), validators=[Optional(), Length(max=8)],
+                      render_kw={"type": "time", "dir": "ltr"})
+
+
+class DayHoursForm(Form):
+    open = BooleanField(_l("Open"))
+    ranges = FieldList(FormField(TimeRangeForm), min_entries=RANGE_SLOTS,
+                       max_entries=MAX_RANGES)
+
+
+class WeeklyHoursForm(FlaskForm):
+    """Each day of the week: closed, or open with its time ranges."""
+    submit = SubmitField(_l("Save the weekly hours"), id="week-submit")
+
+    def days(self):
+        """[(day's label, its sub-form)], Monday first."""
+        return [(DAY_LABELS[day], self[day]) for day in DAYS]
+
+
+for _day in DAYS:
+    setattr(WeeklyHoursForm, _day, FormField(DayHoursForm))

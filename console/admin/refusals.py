@@ -25,10 +25,21 @@ REASONS = {
     "no_name": _l("An administration needs a name in at least one language."),
     "bad_hours": _l("These opening hours cannot be read: write days then hours, e.g. "
                     "'mon-fri 08:30-16:30; sat 09:00-12:00', each end after its start."),
+    "hours_bad_time": _l("%(day)s: '%(time)s' is not a time; write hh:mm, e.g. 08:30."),
+    "hours_missing_time": _l("%(day)s: a time range needs its start and its end "
+                             "(%(start)s-%(end)s)."),
+    "hours_end_before_start": _l("%(day)s: the range %(start)s-%(end)s ends before it "
+                                 "starts."),
+    "hours_overlap": _l("%(day)s: the ranges %(first)s and %(second)s overlap."),
+    "hours_open_without_hours": _l("%(day)s is open: give it at least one time range, or "
+                                   "mark it closed."),
+    "hours_all_closed": _l("Open at least one day: with every day closed, no caller could "
+                           "ever reach an agent."),
     "form": _l("Check the form: a field is missing or wrong."),
 }
 
 
-def refused(template: str, reason: str, **context):
-    """The page again with the reason on top, status 400."""
-    return render_template(template, refusal=REASONS[reason], **context), 400
+def refused(template: str, reason: str, values: dict | None = None, **context):
+    """The page again with the reason on top (`values` fill its blanks), status 400."""
+    refusal = REASONS[reason] % values if values else REASONS[reason]
+    return render_template(template, refusal=refusal, **context), 400

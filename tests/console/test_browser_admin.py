@@ -1,6 +1,6 @@
 """In a real browser: an admin creates an officer, then finds an administration and edits
 its French synonyms and acronym (the IVR's spoken look-up follows); the admin screens in
-Arabic read right to left. Screenshots in tests/artifacts/screenshots."""
+Arabic read right to left, the weekly hours form among them. Screenshots in tests/artifacts/screenshots."""
 import pytest
 from sqlalchemy import select
 
@@ -68,9 +68,25 @@ def test_the_admin_screens_read_right_to_left_in_arabic(new_page, make_user):
     assert page.get_by_test_id("admin-nav-users").inner_text() == "المستخدمون"
     page.get_by_test_id("admin-nav-hours").click()
     page.wait_for_url("**/console/admin/hours")
+    page.get_by_test_id("open-fri").check()
+    page.locator("input[name=fri-ranges-0-start]").fill("14:00")
+    page.locator("input[name=fri-ranges-0-end]").fill("16:30")
+    page.locator("input[name=fri-ranges-1-start]").fill("08:30")
+    page.locator("input[name=fri-ranges-1-end]").fill("14:30")  # overlaps the afternoon
+    with page.expect_navigation():
+        page.locator("#week-submit").click()
+    assert "متداخلتان" in page.get_by_test_id("refusal").inner_text()
+    assert page.locator("input[name=fri-ranges-1-end]").input_value() == "14:30"  # kept
+    page.locator("input[name=fri-ranges-1-end]").fill("12:00")
+    with page.expect_navigation():
+        page.locator("#week-submit").click()
+    assert "fri 08:30-12:00; fri 14:00-16:30" in page.get_by_test_id(
+        "hours-in-force").inner_text()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.screenshot(path=str(SCREENSHOTS_DIR / "admin-hours-ar.png"), full_page=True)
+    page.get_by_test_id("hours-advanced").locator("summary").click()
     page.locator("input[name=opening_hours]").fill("mon-fri 8h")
     with page.expect_navigation():
         page.locator("#hours-submit").click()
     assert "تعذّرت قراءة أوقات العمل" in page.get_by_test_id("refusal").inner_text()
-    assert page.locator("html").get_attribute("dir") == "rtl"
-    page.screenshot(path=str(SCREENSHOTS_DIR / "admin-hours-ar.png"), full_page=True)
+    assert page.locator("input[name=opening_hours]").is_visible()  # kept open, as typed

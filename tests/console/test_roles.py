@@ -57,8 +57,11 @@ SUPERVISOR_ROUTES = [
     ("get", "/console/figures/cases", None),
     ("get", "/console/figures/cases?format=csv&table=kind", None),
 ]
-# Every route of the admins' screens (users, administrations, opening hours): admins alone.
-# 999999 is the id of no user nor administration (404 once let in).
+# Every route of the admins' screens (users, administrations and their answer templates,
+# opening hours): admins alone. 999999 is the id of no user, administration nor template
+# (404 once let in).
+TEMPLATES = "/console/admin/administrations/999999/templates"
+TEMPLATE_FORM = {"language": "fr", "title": "t", "body": "b"}
 ADMIN_ROUTES = [
     ("get", "/console/admin/", None),
     ("get", "/console/admin/users", None),
@@ -73,6 +76,13 @@ ADMIN_ROUTES = [
     ("post", "/console/admin/administrations/999999", {"code": "777"}),
     ("get", "/console/admin/hours", None),
     ("post", "/console/admin/hours", {"opening_hours": "mon-fri 08:00-18:00"}),
+    ("post", "/console/admin/hours/week", {"mon-open": "y", "mon-ranges-0-start": "08:00",
+                                           "mon-ranges-0-end": "18:00"}),
+    ("get", TEMPLATES, None),
+    ("post", TEMPLATES, TEMPLATE_FORM),
+    ("get", f"{TEMPLATES}/999999", None),
+    ("post", f"{TEMPLATES}/999999", TEMPLATE_FORM),
+    ("post", f"{TEMPLATES}/999999/delete", {}),
 ]
 ADMIN_RULES = {
     "/console/admin/users/999999": "/console/admin/users/<int:user_id>",
@@ -82,6 +92,11 @@ ADMIN_RULES = {
     "/console/admin/users/999999/password": "/console/admin/users/<int:user_id>/password",
     "/console/admin/administrations?q=cnss": "/console/admin/administrations",
     "/console/admin/administrations/999999": "/console/admin/administrations/<int:admin_id>",
+    TEMPLATES: "/console/admin/administrations/<int:admin_id>/templates",
+    f"{TEMPLATES}/999999":
+    "/console/admin/administrations/<int:admin_id>/templates/<int:template_id>",
+    f"{TEMPLATES}/999999/delete":
+    "/console/admin/administrations/<int:admin_id>/templates/<int:template_id>/delete",
 }
 # The rule of each path above that is not its own rule.
 # (1234567890 is a valid reference, with its check digit, of no case.)
