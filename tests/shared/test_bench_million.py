@@ -59,7 +59,8 @@ def test_loads_with_copy_then_times_every_query(schema, capsys):
     assert {"answered", "closed", "received", "reopened"} <= set(statuses)
     assert per_admin[0] > 10 * per_admin[len(per_admin) // 2]  # a few big, a long tail
     assert rated and reopened and 100 < events < 400 and waiting == 5
-    assert {"ix_cases_filed_at", "ix_cases_admin_status", "ix_case_events_case_id"} <= indexes
+    assert {"ix_cases_figures", "ix_calls_started_at", "ix_cases_admin_status",
+            "ix_case_events_case_id"} <= indexes
 
 
 def test_a_second_run_skips_the_load_unless_asked(schema, capsys):
