@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -50,13 +49,6 @@ def find(text: str) -> list[Administration]:
     return sorted(found, key=lambda admin: (len(admin.code), admin.code))[:MAX_LISTED]
 
 
-def _administration(admin_id: int) -> Administration:
-    admin = db.session.get(Administration, admin_id)
-    if admin is None:
-        abort(404)
-    return admin
-
-
 def _snapshot(admin: Administration) -> dict:
     return {"code": admin.code, "names": dict(admin.names), "acronym": admin.acronym,
             "synonyms": dict(admin.synonyms or {}), "active": admin.active}
@@ -84,14 +76,14 @@ def admin_administrations():
 @bp.get("/admin/administrations/<int:admin_id>")
 @role_required(Role.ADMIN)
 def admin_administration(admin_id: int):
-    admin = _administration(admin_id)
+    admin = db.get_or_404(Administration, admin_id)
     return render_template(PAGE, admin=admin, form=_form_for(admin))
 
 
 @bp.post("/admin/administrations/<int:admin_id>")
 @role_required(Role.ADMIN)
 def admin_administration_save(admin_id: int):
-    admin = _administration(admin_id)
+    admin = db.get_or_404(Administration, admin_id)
     form = AdministrationForm()
     if not form.validate_on_submit():
         return refused(PAGE, "form", admin=admin, form=form)
@@ -110,7 +102,7 @@ def admin_administration_save(admin_id: int):
                              active=form.active.data)
     except administrations.CodeRefused as error:
         db.session.rollback()
-        return refused(PAGE, error.reason, admin=_administration(admin_id), form=form)
+        return refused(PAGE, error.reason, admin=db.get_or_404(Administration, admin_id), form=form)
     admin_changes.record(db.session, current_user, admin_changes.ADMINISTRATION_EDIT,
                          f"administration:{admin.id}",
                          admin_changes.differences(before, _snapshot(admin)))

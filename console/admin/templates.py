@@ -32,19 +32,13 @@ LIST = "console/admin/templates.html"
 PAGE = "console/admin/template.html"
 
 
-def _administration(admin_id: int) -> Administration:
-    admin = db.session.get(Administration, admin_id)
-    if admin is None:
-        abort(404)
-    return admin
-
-
-def _template(admin: Administration, template_id: int) -> AnswerTemplate:
-    """The template `template_id` of `admin` (another administration's: 404)."""
+def _template(admin_id: int, template_id: int) -> tuple[Administration, AnswerTemplate]:
+    """The administration named in the URL and its template (another's template: 404)."""
+    admin = db.get_or_404(Administration, admin_id)
     template = db.session.get(AnswerTemplate, template_id)
     if template is None or template.administration_id != admin.id:
         abort(404)
-    return template
+    return admin, template
 
 
 def _record(action: str, template: AnswerTemplate, before: dict, after: dict) -> None:
@@ -53,6 +47,14 @@ def _record(action: str, template: AnswerTemplate, before: dict, after: dict) ->
     if details:
         admin_changes.record(db.session, current_user, action,
                              f"answer_template:{template.id}", details)
+
+
+def _saved(admin: Administration, action: str, template: AnswerTemplate, before: dict):
+    """Logs the change from `before`, commits, and goes back to the list."""
+    _record(action, template, before, answer_templates.snapshot(template))
+    db.session.commit()
+    flash(_("The template is saved."), "info")
+    return redirect(url_for("console.admin_templates", admin_id=admin.id), 303)
 
 
 def _list(admin: Administration, form: TemplateForm | None = None, status: int = 200,
@@ -67,31 +69,26 @@ def _list(admin: Administration, form: TemplateForm | None = None, status: int =
 @bp.get("/admin/administrations/<int:admin_id>/templates")
 @role_required(Role.ADMIN)
 def admin_templates(admin_id: int):
-    return _list(_administration(admin_id))
+    return _list(db.get_or_404(Administration, admin_id))
 
 
 @bp.post("/admin/administrations/<int:admin_id>/templates")
 @role_required(Role.ADMIN)
 def admin_template_add(admin_id: int):
-    admin, form = _administration(admin_id), TemplateForm()
+    admin, form = db.get_or_404(Administration, admin_id), TemplateForm()
     try:
         template = save(form, admin.id)
     except TemplateRefused as refusal:
         return _list(admin, form, 400, refusal.message)
     db.session.flush()  # its id names it in the log
     none = dict.fromkeys(answer_templates.snapshot(template))
-    _record(admin_changes.TEMPLATE_CREATE, template, none,
-            answer_templates.snapshot(template))
-    db.session.commit()
-    flash(_("The template is saved."), "info")
-    return redirect(url_for("console.admin_templates", admin_id=admin.id), 303)
+    return _saved(admin, admin_changes.TEMPLATE_CREATE, template, none)
 
 
 @bp.get("/admin/administrations/<int:admin_id>/templates/<int:template_id>")
 @role_required(Role.ADMIN)
 def admin_template(admin_id: int, template_id: int):
-    admin = _administration(admin_id)
-    template = _template(admin, template_id)
+    admin, template = _template(admin_id, template_id)
     return render_template(PAGE, admin=admin, template=template, form=form_for(template),
                            placeholders=answer_templates.PLACEHOLDERS)
 
@@ -99,8 +96,7 @@ def admin_template(admin_id: int, template_id: int):
 @bp.post("/admin/administrations/<int:admin_id>/templates/<int:template_id>")
 @role_required(Role.ADMIN)
 def admin_template_save(admin_id: int, template_id: int):
-    admin = _administration(admin_id)
-    template = _template(admin, template_id)
+    admin, template = _template(admin_id, template_id)
     before, form = answer_templates.snapshot(template), TemplateForm()
     try:
         save(form, admin.id, template)
@@ -108,17 +104,13 @@ def admin_template_save(admin_id: int, template_id: int):
         return render_template(PAGE, admin=admin, template=template, form=form,
                                refusal=refusal.message,
                                placeholders=answer_templates.PLACEHOLDERS), 400
-    _record(admin_changes.TEMPLATE_EDIT, template, before, answer_templates.snapshot(template))
-    db.session.commit()
-    flash(_("The template is saved."), "info")
-    return redirect(url_for("console.admin_templates", admin_id=admin.id), 303)
+    return _saved(admin, admin_changes.TEMPLATE_EDIT, template, before)
 
 
 @bp.post("/admin/administrations/<int:admin_id>/templates/<int:template_id>/delete")
 @role_required(Role.ADMIN)
 def admin_template_delete(admin_id: int, template_id: int):
-    admin = _administration(admin_id)
-    template = _template(admin, template_id)
+    admin, template = _template(admin_id, template_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
     before = answer_templates.snapshot(template)

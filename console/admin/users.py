@@ -3,7 +3,6 @@ user's sessions end and their open consoles are disconnected at once), resetting
 password. The rules are shared with `flask users create` (shared/users.py)."""
 from __future__ import annotations
 
-from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -34,13 +33,6 @@ from .refusals import refused
 
 LIST = "console/admin/users.html"
 PAGE = "console/admin/user.html"
-
-
-def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
 
 
 def _list_page(form: UserCreateForm | None = None, **context):
@@ -109,13 +101,13 @@ def admin_create_user():
 @bp.get("/admin/users/<int:user_id>")
 @role_required(Role.ADMIN)
 def admin_user(user_id: int):
-    return _render(_user_page(_user(user_id)))
+    return _render(_user_page(db.get_or_404(User, user_id)))
 
 
 @bp.post("/admin/users/<int:user_id>/role")
 @role_required(Role.ADMIN)
 def admin_user_role(user_id: int):
-    user = _user(user_id)
+    user = db.get_or_404(User, user_id)
     form = UserRoleForm()
     if not form.validate_on_submit():
         return _refused(_user_page(user, role_form=form), "form")
@@ -127,7 +119,7 @@ def admin_user_role(user_id: int):
                           current_user)
     except users.UserRefused as error:
         db.session.rollback()
-        return _refused(_user_page(_user(user_id), role_form=form), error.reason)
+        return _refused(_user_page(db.get_or_404(User, user_id), role_form=form), error.reason)
     after = {"role": user.role.value,
              "administration": user.administration.code if user.administration else None}
     admin_changes.record(db.session, current_user, admin_changes.USER_EDIT,
@@ -144,7 +136,7 @@ def admin_user_role(user_id: int):
 @bp.post("/admin/users/<int:user_id>/deactivate")
 @role_required(Role.ADMIN)
 def admin_user_deactivate(user_id: int):
-    user = _user(user_id)
+    user = db.get_or_404(User, user_id)
     if not UserActiveForm().validate_on_submit():
         return _refused(_user_page(user), "form")
     try:
@@ -165,7 +157,7 @@ def admin_user_deactivate(user_id: int):
 @bp.post("/admin/users/<int:user_id>/reactivate")
 @role_required(Role.ADMIN)
 def admin_user_reactivate(user_id: int):
-    user = _user(user_id)
+    user = db.get_or_404(User, user_id)
     if not UserActiveForm().validate_on_submit():
         return _refused(_user_page(user), "form")
     if not user.active:
@@ -180,7 +172,7 @@ def admin_user_reactivate(user_id: int):
 @bp.post("/admin/users/<int:user_id>/password")
 @role_required(Role.ADMIN)
 def admin_user_password(user_id: int):
-    user = _user(user_id)
+    user = db.get_or_404(User, user_id)
     form = UserPasswordForm()
     if not form.validate_on_submit():
         return _refused(_user_page(user), "form")
