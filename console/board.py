@@ -16,11 +16,11 @@ from flask import request
 from sqlalchemy import func
 from sqlalchemy import select
 
+from shared import callbacks
 from shared.extensions import db
 from shared.extensions import socketio
 from shared.models import AgentState
 from shared.models import Call
-from shared.models import CallbackRequest
 from shared.models import User
 from shared.models import utcnow
 from shared.types import AgentStatus
@@ -72,8 +72,6 @@ def snapshot(session) -> dict:
               for status in AgentStatus}
     in_progress = session.scalar(select(func.count()).select_from(Call).where(
         Call.ended_at.is_(None), Call.started_at > now - CALL_MAX_AGE))
-    callbacks = session.scalar(select(func.count()).select_from(CallbackRequest)
-                               .where(CallbackRequest.done_at.is_(None)))
     kpis = {
         "calls_waiting": len(waiting),
         "longest_wait_seconds": max((waited_seconds(item, now) for item in waiting), default=0),
@@ -83,7 +81,7 @@ def snapshot(session) -> dict:
         "agents_wrap_up": counts[AgentStatus.WRAP_UP],
         "agents_paused": counts[AgentStatus.PAUSED],
         "agents_offline": counts[AgentStatus.OFFLINE],
-        "callbacks_waiting": callbacks,
+        "callbacks_waiting": callbacks.count_waiting(session),
         "voicemails_waiting": len(voicemails_to_handle(session)),
     }
     return {"kpis": kpis, "agents": agents, "at": now.isoformat()}

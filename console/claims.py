@@ -23,6 +23,7 @@ from twilio.base.exceptions import TwilioException
 
 from ivr.recordings import MAX_CALL_DURATION
 from shared import call_queue
+from shared import callbacks
 from shared import twilio_rest
 from shared.database import will_write
 from shared.extensions import db
@@ -74,10 +75,11 @@ def release(session: Session, call_sid: str, agent_id: int) -> None:
 
 def holds_a_call(session: Session, agent_id: int) -> bool:
     """The agent holds a call not ended yet (one whose status callback was lost ends
-    with Twilio's longest call)."""
+    with Twilio's longest call), or is calling a citizen back."""
     return session.scalar(select(Call.id).where(
         Call.agent_id == agent_id, Call.ended_at.is_(None),
-        Call.started_at > utcnow() - MAX_CALL_DURATION).limit(1)) is not None
+        Call.started_at > utcnow() - MAX_CALL_DURATION).limit(1)) is not None \
+        or callbacks.held_by(session, agent_id)
 
 
 def connect_to_agent(call_sid: str, agent_id: int) -> bool:
@@ -103,7 +105,7 @@ def answer(error: str | None, message: str | None = None, url: str | None = None
     if wants_json:
         return jsonify({"ok": error is None, "error": error, "message": message, "url": url})
     if message:
-        flash(message, "error")
+        flash(message, "error" if error else "info")
     return redirect(url or url_for("console.agent"), 303)
 
 
@@ -144,8 +146,14 @@ def wrap_up_after_call(call: Call, session: Session) -> None:
         return
     queue_event(session, HELD_CALL_ENDED, {"call_sid": call.call_sid},
                 room=states.agent_room(user.id))
+    wrap_up(session, user)
+
+
+def wrap_up(session: Session, user: User) -> None:
+    """An agent on a call goes to wrap-up (AGENT_WRAPUP_SECONDS); one who already moved on
+    (paused, or on the next call's wrap-up) stays so."""
     if states.current(session, user).state is not AgentStatus.ON_CALL:
-        return  # already moved on (paused, or on the next call's wrap-up)
+        return
     app = current_app._get_current_object()
     seconds = app.config["AGENT_WRAPUP_SECONDS"]
     states.change(session, user, AgentStatus.WRAP_UP, wrapup_seconds=seconds)

@@ -52,5 +52,5 @@ class LanguageForm(FlaskForm):
 
 
 class ClaimForm(FlaskForm):
-    """Taking a waiting call: only its CSRF token (the call is in the URL)."""
+    """Taking a waiting call or a callback: only its CSRF token (the call is in the URL)."""
     submit = SubmitField(_l("Take the call"))

@@ -17,13 +17,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from shared import access_log
+from shared import callbacks
 from shared import references
 from shared.call_queue import waiting_item
 from shared.extensions import db
 from shared.identity import mask
 from shared.models import Administration
 from shared.models import Call
-from shared.models import CallbackRequest
 from shared.models import Case
 from shared.models import utcnow
 from shared.types import CaseStatus
@@ -66,12 +66,13 @@ class Callback:
     phone: str  # masked
     language: str
     requested_at: dt.datetime
+    attempts: int = 0
 
 
 def callbacks_to_handle(session) -> list[Callback]:
-    rows = session.scalars(select(CallbackRequest).where(CallbackRequest.done_at.is_(None))
-                           .order_by(CallbackRequest.requested_at).limit(LIST_LIMIT))
-    return [Callback(row.id, mask(row.phone), row.language, row.requested_at) for row in rows]
+    """The callbacks nobody is making (shared/callbacks.py), oldest first."""
+    return [Callback(row.id, mask(row.phone), row.language, row.requested_at, row.attempts)
+            for row in callbacks.waiting(session, LIST_LIMIT)]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 
 from . import views  # noqa: E402,F401  (registers the routes)
 from . import agent_readback  # noqa: E402,F401  (an agent plays a reference to the caller)
+from . import callbacks  # noqa: E402,F401  (an agent calls a citizen back)
 from .speech.choices import listener_for  # noqa: E402
 from .speech.runtime import register_stream_listener  # noqa: E402
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from shared import administrations
 from shared import caller_limits
+from shared import callbacks
 from shared import identity
 from shared import references
 from shared.caller_limits import CallerLimits
@@ -576,8 +577,11 @@ def choose_fallback(call: Call, heard: Heard, env: FlowEnv) -> str:
             return "voicemail"  # no number to call back: a message still reaches an agent
         if env.session.scalar(select(CallbackRequest)
                               .where(CallbackRequest.call_sid == call.call_sid)) is None:
-            env.session.add(CallbackRequest(phone=env.caller, language=call.language,
-                                            call_sid=call.call_sid))
+            request = CallbackRequest(phone=env.caller, language=call.language,
+                                      call_sid=call.call_sid)
+            env.session.add(request)
+            env.session.flush()  # its id, for the consoles' list
+            callbacks.announce(env.session, request.id, callbacks.WAITING, request)
         call.outcome = "callback"
         return "callback_saved"
     return heard_nothing(call, env, "goodbye") if heard.nothing \

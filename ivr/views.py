@@ -44,6 +44,7 @@ from .webhook_input import MAX_SECONDS
 from .webhook_input import bounded_number
 from .webhook_input import call_sid
 from .webhook_input import printable
+from .webhook_input import record_id
 from .webhook_input import spoken_choice
 
 log = logging.getLogger(__name__)
@@ -192,10 +193,10 @@ def queue_done():
 
 def agent_param() -> int:
     """The `agent` of the query string (a console user's id), or a 400."""
-    agent = request.args.get("agent", "")
-    if not (agent.isascii() and agent.isdigit() and len(agent) <= 9 and int(agent) > 0):
+    agent = record_id(request.args.get("agent"))
+    if agent is None:
         abort(400, "agent: the id of the agent to connect")
-    return int(agent)
+    return agent
 
 
 @bp.post("/agent/connect")

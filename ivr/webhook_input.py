@@ -35,6 +35,14 @@ def bounded_number(value: str | None, limit: int) -> int | None:
     return min(int(value), limit)
 
 
+def record_id(value: str | None) -> int | None:
+    """A row's id from a query string (ASCII digits, above 0, that a column holds)."""
+    value = value or ""
+    if not (value.isascii() and value.isdigit() and len(value) <= 9 and int(value) > 0):
+        return None
+    return int(value)
+
+
 def call_sid(form) -> str | None:
     sid = form.get("CallSid", "").strip()
     return sid if sid and len(sid) <= 64 and sid.isprintable() else None

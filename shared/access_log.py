@@ -37,6 +37,7 @@ SEARCH_PHONE = "search_phone"
 SEARCH_CIN = "search_cin"
 SCREEN_POP = "screen_pop"  # a held call's caller: their cases looked up by phone
 VOICEMAIL = "voicemail"  # a voicemail's recording played
+CALLBACK = "callback"  # a callback's number dialed for an agent (target: callback:<id>)
 CASE_CHANGE = "case_change"
 USER_CHANGE = "user_change"
 # pg_advisory_xact_lock's key for the log's appends ("3737" and "log" in ASCII).
@@ -89,11 +90,12 @@ def append(session: Session, entry: AccessLogEntry) -> AccessLogEntry:
 
 
 def record(session: Session, user: User, kind: str, case: Case | None = None,
-           searched: str | None = None, matches: int | None = None) -> AccessLogEntry:
+           searched: str | None = None, matches: int | None = None,
+           target: str | None = None) -> AccessLogEntry:
     """Log a look-up (in the caller's transaction, committed with what the look-up shows)."""
     return append(session, AccessLogEntry(
         user_id=user.id, actor=f"user:{user.username}", kind=kind,
-        case_id=case.id if case is not None else None,
+        case_id=case.id if case is not None else None, target=target,
         query_hash=keyed_hash(searched) if searched is not None else None, matches=matches))
 
 

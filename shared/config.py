@@ -127,6 +127,8 @@ def load_config(instance_path: Path, environ=None) -> dict:
         "TWILIO_AUTH_TOKEN": auth_token,
         "TWILIO_API_BASE": environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/"),
         "TWILIO_SMS_FROM": environ.get("TWILIO_SMS_FROM", "3737"),
+        # What a citizen who is called back sees: the line's number (one of the account's).
+        "CALLBACK_CALLER_ID": environ.get("CALLBACK_CALLER_ID", "").strip() or "3737",
         "PUBLIC_BASE_URL": public_base_url or "http://localhost:5000",
         "REDIS_URL": environ.get("REDIS_URL", ""),
         "JOB_WORKER": environ.get("JOB_WORKER", "thread"),
@@ -200,6 +202,8 @@ def _console_settings(environ, production: bool) -> dict:
             "a number of seconds, 0 or more"),
         # Claiming a call waits this long at most for Twilio's live call update.
         "CLAIM_TWILIO_TIMEOUT_SECONDS": max(1, _int(environ, "CLAIM_TWILIO_TIMEOUT_SECONDS", 5)),
+        # A callback the citizen has not answered this many times is closed as unreachable.
+        "CALLBACK_MAX_ATTEMPTS": _whole(environ, "CALLBACK_MAX_ATTEMPTS", 3, 1),
         # The screen pop's likely duplicates: same caller and administration, this recent.
         "DUPLICATE_WINDOW_DAYS": max(1, _int(environ, "DUPLICATE_WINDOW_DAYS", 30)),
         # The browser sends the session cookie over HTTPS only in production (development

@@ -337,6 +337,16 @@ class CallbackRequest(db.Model):
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Calling back (shared/callbacks.py): the citizen's unanswered calls so far, the last
+    # one's time, and how it ended (answered; unreachable after CALLBACK_MAX_ATTEMPTS).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    # The agent calling now, since when, and Twilio's call to their softphone.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey(
+        "users.id", name="fk_callback_requests_agent_id_users", ondelete="SET NULL"))
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    agent_call_sid: Mapped[str | None] = mapped_column(String(64))
 
 
 class ApiKey(db.Model):

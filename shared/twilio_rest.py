@@ -80,6 +80,16 @@ def update_call(call_sid: str, url: str, timeout: float) -> None:
         client((timeout, timeout)).calls(call_sid).update(url=url, method="POST")
 
 
+def create_call(to: str, from_: str, url: str, status_callback: str, timeout: float) -> str:
+    """An outgoing call to `to` whose TwiML is fetched from `url` (POST) once answered, its
+    end told to `status_callback`; returns its SID. `timeout` bounds the connect and the
+    read, as for update_call."""
+    with classified():
+        return client((timeout, timeout)).calls.create(
+            to=to, from_=from_, url=url, method="POST", status_callback=status_callback,
+            status_callback_method="POST").sid
+
+
 def is_permanent(status: int) -> bool:
     return 400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS
 

@@ -51,7 +51,8 @@
   }
   socket.on("disconnect", lost);
   socket.on("connect_error", lost);
-  ["agent_state_changed", "queue_item_added", "queue_item_removed"].forEach(function (name) {
+  ["agent_state_changed", "queue_item_added", "queue_item_removed",
+   "callback_changed"].forEach(function (name) {
     socket.on(name, refresh);
   });
   setInterval(refresh, REFRESH_MS);

@@ -1,6 +1,7 @@
 // The agent page's queue: waiting callers added and removed live (Socket.IO events
 // queue_item_added / queue_item_removed), their waiting time ticking here, and the claim
-// form sent without leaving the page (it works without this script too).
+// form sent without leaving the page (it works without this script too); the callback
+// requests likewise (callback_changed, the "Call back" form).
 "use strict";
 (function () {
   var list = document.getElementById("queue-items");
@@ -119,6 +120,73 @@
           tell(body.message);
           button.disabled = false;
           if (body.error === "taken") { remove(form.closest("li").dataset.callSid); }
+        });
+      })
+      .catch(function () { button.disabled = false; HTMLFormElement.prototype.submit.call(form); });
+  });
+
+  // Callback requests: taken or closed ones leave the list, released ones come back
+  // (Socket.IO callback_changed); "Call back" is sent without leaving the page.
+  var callbacks = document.getElementById("callback-items");
+  var callbacksEmpty = document.getElementById("callbacks-empty");
+  var callbackTemplate = document.getElementById("callback-item-template");
+  var dateFormat = new Intl.DateTimeFormat("fr-FR", {
+    timeZone: callbacks.dataset.timezone, day: "2-digit", month: "2-digit", year: "numeric",
+    hour: "2-digit", minute: "2-digit" });
+
+  function callbackOf(id) {
+    return callbacks.querySelector("[data-callback-id='" + id + "']");
+  }
+
+  function showCallbacksEmpty() { callbacksEmpty.hidden = callbacks.children.length > 0; }
+
+  function addCallback(item) {
+    var old = callbackOf(item.id);
+    if (old) { old.remove(); }
+    var li = callbackTemplate.content.firstElementChild.cloneNode(true);
+    li.dataset.callbackId = item.id;
+    li.dataset.requestedAt = item.requested_at;
+    var form = li.querySelector("form");  // none for a supervisor
+    if (form) { form.action = form.getAttribute("action").replace("999999999", String(item.id)); }
+    field(li, "phone").textContent = item.phone || "";
+    field(li, "language").textContent = languages[item.language] || item.language || "—";
+    var time = field(li, "requested");
+    time.setAttribute("datetime", item.requested_at);
+    time.textContent = dateFormat.format(new Date(item.requested_at)).replace(",", "");
+    field(li, "attempt-count").textContent = String(item.attempts);
+    field(li, "attempts").hidden = !item.attempts;
+    // Oldest request first.
+    var after = Array.prototype.find.call(callbacks.children, function (other) {
+      return other.dataset.requestedAt > item.requested_at;
+    });
+    callbacks.insertBefore(li, after || null);
+    showCallbacksEmpty();
+  }
+
+  function removeCallback(id) {
+    var li = callbackOf(id);
+    if (li) { li.remove(); }
+    showCallbacksEmpty();
+  }
+
+  socket.on("callback_changed", function (event) {
+    if (event.state === "waiting" && event.item) { addCallback(event.item); }
+    else { removeCallback(event.id); }
+  });
+
+  callbacks.addEventListener("submit", function (event) {
+    var form = event.target;
+    event.preventDefault();
+    var button = form.querySelector("button");
+    button.disabled = true;
+    tell("");
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                         headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          tell(body.message);
+          button.disabled = false;
+          if (body.ok || body.error === "taken") { removeCallback(form.closest("li").dataset.callbackId); }
         });
       })
       .catch(function () { button.disabled = false; HTMLFormElement.prototype.submit.call(form); });

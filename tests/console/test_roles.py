@@ -32,6 +32,7 @@ AGENT_ROUTES = [
 # Routes for agents alone: a supervisor watches the calls, does not take them.
 AGENT_ONLY_ROUTES = [
     ("post", "/console/calls/CA00000000000000000000000000000000/claim", {}),
+    ("post", "/console/callbacks/999999/call", {}),
 ]
 # The dev phone's routes (outside production): agents, supervisors and admins train on it
 # (tests/console/test_devphone.py lets them in); officers are refused.
@@ -112,6 +113,7 @@ RULES = {"/console/calls/CA00000000000000000000000000000000": "/console/calls/<c
          "/console/voicemails/0000000000/recording": "/console/voicemails/<reference>/recording",
          "/console/calls/CA00000000000000000000000000000000/claim":
              "/console/calls/<call_sid>/claim",
+         "/console/callbacks/999999/call": "/console/callbacks/<int:callback_id>/call",
          "/console/administrations?q=cnss": "/console/administrations",
          "/console/filed/0000000000": "/console/filed/<reference>",
          "/console/filed/0000000000/sms": "/console/filed/<reference>/sms",

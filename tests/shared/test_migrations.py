@@ -21,7 +21,7 @@ from shared.extensions import db
 from shared.migrate import alembic_config
 
 # The newest migration: every test below expects the schema there.
-HEAD = "0017_figures"
+HEAD = "0018_callbacks"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
           "users", "callback_requests", "case_events", "transcript_segments",

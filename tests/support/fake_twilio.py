@@ -1,6 +1,6 @@
 """A local stand-in for api.twilio.com: the edge of the system these machines cannot reach.
 It answers the REST calls the app makes (Messages: create and list; Recordings; Queues;
-IncomingPhoneNumbers; live call updates) and records them, and it misbehaves on demand:
+IncomingPhoneNumbers; live call updates; outgoing calls created) and records them, and it misbehaves on demand:
 
 - `fail_next = [500, 503]`: the next requests are answered with these statuses, not done;
 - `stall_next = 1`: the next requests are done (a message is sent) but answered only after
@@ -24,6 +24,7 @@ LIST = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|Inc
                   r"\.json(?:\?(?P<query>.*))?$")
 ITEM = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<kind>Queues|IncomingPhoneNumbers)"
                   r"/(?P<sid>\w+)\.json$")
+CALLS = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC\w+)/Calls\.json$")
 LIST_KEYS = {"Queues": "queues", "IncomingPhoneNumbers": "incoming_phone_numbers"}
 REJECTIONS = {21211: "The 'To' number {to} is not a valid phone number.",
               21610: "Attempt to send to unsubscribed recipient {to}",
@@ -43,6 +44,7 @@ class FakeTwilio(TwilioStore):
         self.stall_next = 0  # how many next requests are done but answered too late
         self.stall_seconds = 3.0
         self.reject_messages: list[int] = []  # Twilio codes refusing the next messages
+        self.created_calls: list[dict] = []  # outgoing calls: {"sid", "form"} as posted
         self.released = threading.Event()  # ends every stall at once (on exit)
         # Resources by kind and sid: {"Queues": {sid: {...}}, "IncomingPhoneNumbers": {...}}
         self.resources: dict[str, dict[str, dict]] = {"Queues": {}, "IncomingPhoneNumbers": {}}
@@ -61,6 +63,16 @@ class FakeTwilio(TwilioStore):
     def _authorized(self, header: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         return header == f"Basic {expected}"
+
+    def create_call(self, form: dict) -> tuple[int, bytes, str]:
+        """An outgoing call, queued as Twilio answers it (it rings nothing here: a test
+        plays Twilio's webhooks of the call itself)."""
+        with self.lock:
+            sid = "CA%032x" % (0xca11 * 10**6 + len(self.created_calls) + 1)
+            self.created_calls.append({"sid": sid, "form": form})
+        return 201, json.dumps({"sid": sid, "account_sid": self.account_sid, "to": form.get("To"),
+                                "from": form.get("From"), "status": "queued"}).encode(), \
+            "application/json"
 
     def _handler(fake):
         class Handler(BaseHTTPRequestHandler):
@@ -105,6 +117,8 @@ class FakeTwilio(TwilioStore):
                         text = REJECTIONS.get(code, "Rejected").format(to=form.get("To"))
                         return 400, json.dumps({"code": code, "message": text, "status": 400,
                                                 "more_info": ""}).encode(), json_type
+                if method == "POST" and CALLS.match(self.path):
+                    return fake.create_call(form)
                 listed = LIST.match(self.path)
                 if listed and method == "GET":
                     query = {k: v[0] for k, v in parse_qs(listed["query"] or "").items()}
