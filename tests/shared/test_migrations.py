@@ -2,6 +2,7 @@
 import os
 import uuid
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -14,8 +15,13 @@ from shared.database import tune_engine
 from shared.extensions import db
 from shared.migrate import alembic_config
 
+# SQLite cannot reflect expression indexes, so alembic skips (and warns about) the
+# PostgreSQL-only trigram indexes of the models there; PostgreSQL compares them.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index:UserWarning")
+
 # The newest migration: every test below expects the schema there.
-HEAD = "0016_admin"
+HEAD = "0017_worklist"
 TABLES = {"administrations", "api_keys", "caller_preferences", "calls", "jobs", "cases",
           "sms_messages", "caller_counters",
           "users", "callback_requests", "case_events", "transcript_segments",
