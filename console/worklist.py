@@ -153,18 +153,27 @@ def counted(session: Session, filters: Filters, where: list) -> int:
 def ordered_ids(session: Session, filters: Filters, where: list, offset: int) -> list[int]:
     """The ids of a page: cases waiting for the administration first, the nearest legal
     date first (due_on: the 15 days to transmit, then the 60 to answer); then the others,
-    newest first. Each administration's cases come in the order of ix_cases_admin_due;
-    PostgreSQL merges them (Merge Append) and stops at the page's end."""
+    newest first. Each administration's first offset + PAGE_SIZE come in the order of
+    ix_cases_admin_due (it stops there), then those few are sorted together (PostgreSQL
+    does not merge index scans of one table's IN list, nor of a UNION ALL's branches)."""
     ids = sorted(filters.administration_ids)
     scopes = [Case.administration_id == one for one in ids] if len(ids) <= MAX_MERGED \
         else [Case.administration_id.in_(ids)]
+    order = _order(Case.due_on, Case.filed_at, Case.id)
     branches = [select(Case.id, Case.due_on, Case.filed_at).where(scope, *where)
-                for scope in scopes]
-    rows = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery()
-    return list(session.scalars(
-        select(rows.c.id).order_by(rows.c.due_on.asc().nullslast(), rows.c.filed_at.desc(),
-                                   rows.c.id)
-        .offset(offset).limit(PAGE_SIZE)))
+                .order_by(*order).limit(offset + PAGE_SIZE).subquery() for scope in scopes]
+    if len(branches) == 1:
+        rows = branches[0]
+    else:  # each branch a subquery: SQLite takes no ORDER BY in a compound's members
+        rows = union_all(*(select(branch) for branch in branches)).subquery()
+    return list(session.scalars(select(rows.c.id)
+                                .order_by(*_order(rows.c.due_on, rows.c.filed_at, rows.c.id))
+                                .offset(offset).limit(PAGE_SIZE)))
+
+
+def _order(due_on, filed_at, case_id) -> tuple:
+    """The list's order, as ix_cases_admin_due holds it (PostgreSQL's ASC is NULLS LAST)."""
+    return due_on.asc().nullslast(), filed_at.desc(), case_id.asc()
 
 
 def work_page(session: Session, filters: Filters, now: dt.datetime) -> WorkPage:

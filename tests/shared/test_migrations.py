@@ -1,4 +1,7 @@
 """The migrations build exactly the schema the models describe, and go down and up again."""
+import contextlib
+import datetime as dt
+import json
 import os
 import uuid
 
@@ -113,3 +116,62 @@ def postgresql_down_and_up(url):
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def scratch_engine(tmp_path):
+    """An empty database of the suite's kind: a SQLite file, or a PostgreSQL schema."""
+    url = os.environ.get("TEST_DATABASE_URL") or ""
+    if not url.startswith("postgresql"):
+        engine = create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+        tune_engine(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema, admin = f"migrations_{uuid.uuid4().hex[:8]}", create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+# (status, pending fields) -> (due_on: which legal date, description_pending)
+BACKFILLED = {("received", '["name"]'): ("transmit", False),
+              ("reopened", "[]"): ("transmit", False),
+              ("transmitted", '["cin", "description"]'): ("reply", True),
+              ("in_progress", "[]"): ("reply", False),
+              ("answered", '["description"]'): (None, True),
+              ("closed", "[]"): (None, False), ("not_competent", "[]"): (None, False),
+              ("inadmissible", "[]"): (None, False), ("duplicate", "[]"): (None, False)}
+
+
+def test_the_worklist_migration_fills_its_columns_for_the_cases_there(tmp_path):
+    transmit, reply = dt.date(2026, 5, 16), dt.date(2026, 6, 30)
+    with scratch_engine(tmp_path) as engine:
+        upgrade(engine, "0016_admin")
+        with engine.begin() as connection:
+            for number, (status, pending) in enumerate(BACKFILLED):
+                connection.execute(text(
+                    "INSERT INTO cases (reference, kind, channel, language, pending_fields, "
+                    "status, reopen_count, filed_at, updated_at, transmit_due_on, reply_due_on) "
+                    "VALUES (:reference, 'complaint', 'web', 'fr', :pending, :status, 0, :at, "
+                    ":at, :transmit, :reply)"),
+                    {"reference": f"{number:010d}", "pending": pending, "status": status,
+                     "at": dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc),
+                     "transmit": transmit, "reply": reply})
+        upgrade(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT status, pending_fields, due_on, description_pending FROM cases")).all()
+    dates = {"transmit": transmit, "reply": reply, None: None}
+    found = {(status, pending if isinstance(pending, str) else json.dumps(pending)):
+             (due_on if isinstance(due_on, dt.date) or due_on is None
+              else dt.date.fromisoformat(due_on), bool(flag))
+             for status, pending, due_on, flag in rows}
+    assert found == {key: (dates[date], flag) for key, (date, flag) in BACKFILLED.items()}
