@@ -16,6 +16,7 @@ from flask import send_file
 from flask_login import current_user
 from sqlalchemy import exists
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from shared import access_log
 from shared import references
@@ -90,7 +91,7 @@ def voicemails_to_handle(session) -> list[Voicemail]:
     rows = session.scalars(select(Case).where(
         Case.description_pending, Case.status.not_in(FINAL),
         exists().where(Call.case_id == Case.id, Call.outcome == "voicemail"))
-        .order_by(Case.filed_at).limit(LIST_LIMIT))
+        .options(joinedload(Case.administration)).order_by(Case.filed_at).limit(LIST_LIMIT))
     return [Voicemail(case.reference, case.language, case.administration, case.filed_at,
                       bool(case.recording_path)) for case in rows]
 

@@ -100,7 +100,8 @@ def search_words(text: str | None) -> list[str]:
     return words[:MAX_WORDS]
 
 
-def _like(column, word: str):
+def contains_word(column, word: str):
+    """`word` (escaped by search_words) anywhere in `column`, whatever its case."""
     return func.lower(column).like(f"%{word}%", escape="\\")
 
 
@@ -110,7 +111,7 @@ def _word_matches(session: Session, filters: Filters, word: str):
     spoken = (select(Call.case_id).join(TranscriptSegment, TranscriptSegment.call_id == Call.id)
               .join(Case, Case.id == Call.case_id)
               .where(Case.administration_id.in_(filters.administration_ids),
-                     _like(TranscriptSegment.text, word)))
+                     contains_word(TranscriptSegment.text, word)))
     found = session.scalars(spoken.distinct().limit(MAX_TRANSCRIPT_CASES + 1)).all()
     if not found:
         return in_text

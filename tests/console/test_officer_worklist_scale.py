@@ -18,6 +18,7 @@ from tests.console.followup import case_field
 from tests.console.officers import AGENCY
 from tests.console.officers import MINISTRY
 from tests.console.officers import OTHER
+from tests.console.officers import admin_id
 from tests.console.officers import file_at
 from tests.console.officers import listed
 from tests.console.officers import make_officer
@@ -136,6 +137,16 @@ def test_the_pager_counts_so_many_and_says_there_are_more(app, client, monkeypat
     assert len(everything) == 4 and set(everything) <= set(references)
     exact = client.get("/console/officer/?status=closed").text  # none: counted exactly
     assert 'data-total="0"' in exact and "data-more" not in exact
+
+
+def test_the_count_stops_one_past_the_limit(app, monkeypatch):
+    monkeypatch.setattr(worklist, "COUNT_LIMIT", 3)
+    for _ in range(6):
+        file_at(app, AGENCY)
+    with app.app_context():
+        scope = worklist.Filters(frozenset({admin_id(app, AGENCY)}))
+        assert worklist.counted(db.session, scope, []) == 4  # not 6: no more rows are read
+        db.session.remove()
 
 
 def test_the_pager_counts_exactly_up_to_the_limit(app, client, monkeypatch):
