@@ -2,9 +2,9 @@
 first, filtered, searched in the case's words and its transcripts, a page at a time.
 
 Built to stay fast at a million cases (bench/million_cases.py):
-- the order is the stored legal date (cases.due_on, kept by the case service) read from
-  the index ix_cases_admin_due, one administration at a time and merged, so a page reads
-  its 25 rows instead of sorting every case of a big administration;
+- the order is the stored legal date (cases.due_on, kept in step with the status and the
+  dates by the Case model) read from the index ix_cases_admin_due, one administration at a
+  time, then merged: a page reads its 25 rows instead of sorting every case of a big one;
 - the pager counts COUNT_LIMIT cases at most ("more than 1,000": filter or search to
   narrow), and pages through those;
 - the search is a LIKE of each word in the case's text (shared/models.py case_text(),
@@ -155,8 +155,8 @@ def ordered_ids(session: Session, filters: Filters, where: list, offset: int) ->
     """The ids of a page: cases waiting for the administration first, the nearest legal
     date first (due_on: the 15 days to transmit, then the 60 to answer); then the others,
     newest first. Each administration's first offset + PAGE_SIZE come in the order of
-    ix_cases_admin_due (it stops there), then those few are sorted together (PostgreSQL
-    does not merge index scans of one table's IN list, nor of a UNION ALL's branches)."""
+    ix_cases_admin_due (it stops there), then those few are merged (PostgreSQL reads an
+    IN list, or a UNION ALL of unordered branches, whole before sorting it)."""
     ids = sorted(filters.administration_ids)
     scopes = [Case.administration_id == one for one in ids] if len(ids) <= MAX_MERGED \
         else [Case.administration_id.in_(ids)]
@@ -188,8 +188,8 @@ def work_page(session: Session, filters: Filters, now: dt.datetime) -> WorkPage:
     page = min(filters.page, _pages(total))
     ids = ordered_ids(session, filters, where, (page - 1) * PAGE_SIZE)
     cases = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(ids)))}
-    return WorkPage([WorkItem(cases[i], _most_urgent(cases[i], now)) for i in ids], total,
-                    page, more)
+    return WorkPage([WorkItem(cases[i], _most_urgent(cases[i], now)) for i in ids
+                     if i in cases], total, page, more)
 
 
 def _most_urgent(case: Case, now: dt.datetime) -> Deadline | None:
