@@ -214,7 +214,7 @@ class Case(db.Model):
         # The voicemails still to write down (console/queue.py): a handful, not every one ever.
         Index("ix_cases_description_pending", "filed_at",
               postgresql_where=text("description_pending"),
-              sqlite_where=text("description_pending")),
+              sqlite_where=text("description_pending = 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

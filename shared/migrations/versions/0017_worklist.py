@@ -37,7 +37,7 @@ def upgrade():
                     ['administration_id', 'due_on', sa.text('filed_at DESC'), 'id'])
     op.create_index('ix_cases_description_pending', 'cases', ['filed_at'],
                     postgresql_where=sa.text('description_pending'),
-                    sqlite_where=sa.text('description_pending'))
+                    sqlite_where=sa.text('description_pending = 1'))
     op.create_index('ix_calls_case_id', 'calls', ['case_id'])
     if op.get_bind().dialect.name == 'postgresql':
         trigram_indexes()
