@@ -1,9 +1,11 @@
 """Voicemails still to handle are listed on the agent page, each recording streamed to
 logged-in agents and supervisors only, through the console (never a public URL)."""
 import pytest
+from sqlalchemy import event
 from sqlalchemy import select
 
 from console import board
+from console import queue
 from ivr import recordings
 from shared import administrations
 from shared.cases import CaseService
@@ -108,3 +110,22 @@ def test_a_handled_voicemail_leaves_the_board(app, voicemail, handle):
         db.session.commit()
         assert case.description_pending is (handle == "closed")
     assert board_voicemails(app) == 0
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_reads_the_waiting_voicemails_from_their_partial_index(app):
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            queue.voicemails_to_handle(db.session)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        [(statement, parameters)] = seen
+        plan = [row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)]
+        db.session.remove()
+    assert "SCAN cases USING INDEX ix_cases_description_pending" in plan, plan
