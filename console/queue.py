@@ -14,7 +14,9 @@ from flask import current_app
 from flask import jsonify
 from flask import send_file
 from flask_login import current_user
+from sqlalchemy import exists
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from shared import access_log
 from shared import callbacks
@@ -85,14 +87,14 @@ class Voicemail:
 
 
 def voicemails_to_handle(session) -> list[Voicemail]:
-    """Cases filed from a voicemail whose message no agent has written down yet."""
-    rows = session.scalars(select(Case).join(Call, Call.case_id == Case.id).where(
-        Call.outcome == "voicemail", Case.status.not_in(FINAL))
-        .order_by(Case.filed_at).limit(LIST_LIMIT * 5))
-    found = [Voicemail(case.reference, case.language, case.administration, case.filed_at,
-                       bool(case.recording_path))
-             for case in rows if "description" in (case.pending_fields or [])]
-    return found[:LIST_LIMIT]
+    """Cases filed from a voicemail whose message no agent has written down yet: the few
+    still flagged (ix_cases_description_pending), never every voicemail ever left."""
+    rows = session.scalars(select(Case).where(
+        Case.description_pending, Case.status.not_in(FINAL),
+        exists().where(Call.case_id == Case.id, Call.outcome == "voicemail"))
+        .options(joinedload(Case.administration)).order_by(Case.filed_at).limit(LIST_LIMIT))
+    return [Voicemail(case.reference, case.language, case.administration, case.filed_at,
+                      bool(case.recording_path)) for case in rows]
 
 
 def waited_seconds(item: dict, now: dt.datetime | None = None) -> int:

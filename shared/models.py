@@ -18,13 +18,18 @@ from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
+from sqlalchemy import func
+from sqlalchemy import literal_column
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
+from sqlalchemy.orm import validates
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
+from .states import working_due_on
 from .types import AdministrationKind
 from .types import AgentStatus
 from .types import CaseKind
@@ -161,7 +166,8 @@ class Call(db.Model):
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     twilio_status: Mapped[str | None] = mapped_column(String(24))
     outcome: Mapped[str | None] = mapped_column(String(24))  # filed, followed_up, agent, ...
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_calls_case_id_cases", use_alter=True))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", name="fk_calls_case_id_cases", use_alter=True),
+                                                index=True)
     # The caller's audio forked to the media stream (<Start><Stream>), at most once a call:
     # Twilio allows one bidirectional stream or four one-way tracks.
     stream_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -215,6 +221,10 @@ class Case(db.Model):
         # a year of cases is read from the index alone (bench/million_cases.py).
         Index("ix_cases_figures", "filed_at", "administration_id", "status", "reopen_count",
               "replied_at", "rating"),
+        # The voicemails still to write down (console/queue.py): a handful, not every one ever.
+        Index("ix_cases_description_pending", "filed_at",
+              postgresql_where=text("description_pending"),
+              sqlite_where=text("description_pending = 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,6 +259,10 @@ class Case(db.Model):
     citizen_address: Mapped[str | None] = mapped_column(String(512))
     # What an agent must still complete (e.g. ["cin", "description"]).
     pending_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # "description" is in pending_fields: a voicemail's message no agent has written down
+    # yet (kept in step by _keep_derived; indexed for the queue and the board).
+    description_pending: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                      server_default=false())
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), index=True)
     close_reason: Mapped[CloseReason | None] = mapped_column(_enum(CloseReason))
     redirect_to: Mapped[str | None] = mapped_column(Text)
@@ -266,6 +280,9 @@ class Case(db.Model):
     transmitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     transmit_due_on: Mapped[dt.date] = mapped_column(Date)
     reply_due_on: Mapped[dt.date] = mapped_column(Date)
+    # The legal date the administration works to now (shared/states.py working_due_on):
+    # None once answered or closed; the work list's order. Kept in step by _keep_derived.
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A client-chosen key (Open311 / webhook retries) so a retried filing files one case.
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
@@ -289,6 +306,39 @@ class Case(db.Model):
         foreign_keys=[recording_transcript_corrected_by_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+    @validates("status", "transmit_due_on", "reply_due_on", "pending_fields")
+    def _keep_derived(self, key: str, value):
+        """Each time one of these is set (a move, a reopening's new dates, an agent's
+        completion), whoever sets it, the stored columns derived from them follow."""
+        now = {"status": self.status, "transmit_due_on": self.transmit_due_on,
+               "reply_due_on": self.reply_due_on, "pending_fields": self.pending_fields,
+               key: value}
+        self.due_on = working_due_on(now["status"], now["transmit_due_on"], now["reply_due_on"])
+        self.description_pending = "description" in (now["pending_fields"] or ())
+        return value
+
+
+# The work list's order within an administration (console/worklist.py), read in index
+# order a page at a time instead of sorting every case of a big one.
+Index("ix_cases_admin_due", Case.administration_id, Case.due_on, Case.filed_at.desc(), Case.id)
+
+
+def case_text():
+    """A case's searchable words in one lower-cased string (console/worklist.py): its text
+    columns and reference, one space apart (a searched word has none, so it matches within
+    one of them). On PostgreSQL a trigram index covers this very expression."""
+    parts = [func.coalesce(column, literal_column("''")) for column in (
+        Case.subject, Case.description, Case.transcript, Case.recording_transcript,
+        Case.recording_transcript_correction)] + [Case.reference]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.op("||")(literal_column("' '")).op("||")(part)
+    return func.lower(joined, type_=Text)
+
+
+Index("ix_cases_text_trgm", case_text().label("case_text"), postgresql_using="gin",
+      postgresql_ops={"case_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
 class AnswerTemplate(db.Model):
@@ -329,6 +379,10 @@ class CaseEvent(db.Model):
 class CallbackRequest(db.Model):
     """A caller who asked to be called back (after hours or a full queue)."""
     __tablename__ = "callback_requests"
+    # The open requests (the agents' list and the board's count), never the closed ones.
+    __table_args__ = (Index("ix_callback_requests_open", "requested_at",
+                            postgresql_where=text("done_at IS NULL"),
+                            sqlite_where=text("done_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(32))
@@ -433,6 +487,11 @@ class TranscriptSegment(db.Model):
     end_seconds: Mapped[float | None] = mapped_column(Float)
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The live transcripts searched by the work list (PostgreSQL).
+Index("ix_transcript_segments_text_trgm", func.lower(TranscriptSegment.text).label("text"),
+      postgresql_using="gin", postgresql_ops={"text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
 class AccessLogEntry(db.Model):

@@ -39,6 +39,17 @@ CLOSE_FROM = {
 }
 
 FINAL = frozenset({S.CLOSED, S.NOT_COMPETENT, S.INADMISSIBLE, S.DUPLICATE})
+# While one of these, the administration still has to transmit the case (15 days).
+TO_TRANSMIT = (S.RECEIVED, S.REOPENED)
+
+
+def working_due_on(status: S | None, transmit_due_on, reply_due_on):
+    """The legal date the administration works to at `status`: the transmission's while it
+    must still transmit, the reply's until it answers, None after (cases.due_on, the
+    work list's order)."""
+    if status in TO_TRANSMIT:
+        return transmit_due_on
+    return reply_due_on if status in OPEN_BEFORE_ANSWER else None
 
 
 def next_status(action: str, current: S, reason: CloseReason | None = None) -> S:

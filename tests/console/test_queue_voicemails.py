@@ -1,11 +1,17 @@
 """Voicemails still to handle are listed on the agent page, each recording streamed to
 logged-in agents and supervisors only, through the console (never a public URL)."""
 import pytest
+from sqlalchemy import event
 from sqlalchemy import select
 
+from console import board
+from console import queue
 from ivr import recordings
+from shared import administrations
+from shared.cases import CaseService
 from shared.extensions import db
 from shared.models import Case
+from shared.types import CloseReason
 from shared.types import Role
 from tests.console.calls import new_caller
 from tests.console.followup import access_rows
@@ -79,3 +85,47 @@ def test_a_handled_voicemail_leaves_the_list(app, voicemail, make_user, logged_i
         db.session.commit()
     page = logged_in(make_user("salma", Role.AGENT)).get("/console/").text
     assert 'data-testid="voicemail-item"' not in page
+
+
+def board_voicemails(app) -> int:
+    with app.app_context():
+        waiting = board.snapshot(db.session)["kpis"]["voicemails_waiting"]
+        db.session.remove()
+    return waiting
+
+
+@pytest.mark.parametrize("handle", ["written_down", "closed"])
+def test_a_handled_voicemail_leaves_the_board(app, voicemail, handle):
+    """Written down by an agent (the case service completes its description), or closed:
+    the board counts the voicemails still waiting, not every one ever left."""
+    assert board_voicemails(app) == 1
+    with app.app_context():
+        service = CaseService(db.session, actor="test")
+        case = service.get(voicemail)
+        if handle == "written_down":
+            service.complete(case, description="Ma pension n'est pas versée depuis mars.")
+        else:
+            case.administration = administrations.by_code(db.session, "201")
+            service.close(case, CloseReason.INADMISSIBLE, note="message vide")
+        db.session.commit()
+        assert case.description_pending is (handle == "closed")
+    assert board_voicemails(app) == 0
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_reads_the_waiting_voicemails_from_their_partial_index(app):
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            queue.voicemails_to_handle(db.session)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        [(statement, parameters)] = seen
+        plan = [row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters)]
+        db.session.remove()
+    assert "SCAN cases USING INDEX ix_cases_description_pending" in plan, plan
