@@ -106,7 +106,9 @@
   socket.on("queue_item_added", add);
   socket.on("queue_item_removed", function (event) { remove(event.call_sid); });
 
-  list.addEventListener("submit", function (event) {
+  // A claim or a call-back button's form, sent without leaving the page: `then` gets its
+  // JSON answer; if the fetch fails, the form is sent the plain way.
+  function sendForm(event, then) {
     var form = event.target;
     event.preventDefault();
     var button = form.querySelector("button");
@@ -116,13 +118,19 @@
                          headers: { Accept: "application/json" } })
       .then(function (response) {
         return response.json().then(function (body) {
-          if (body.url) { window.location.assign(body.url); return; }
-          tell(body.message);
           button.disabled = false;
-          if (body.error === "taken") { remove(form.closest("li").dataset.callSid); }
+          then(body, form.closest("li"));
         });
       })
       .catch(function () { button.disabled = false; HTMLFormElement.prototype.submit.call(form); });
+  }
+
+  list.addEventListener("submit", function (event) {
+    sendForm(event, function (body, item) {
+      if (body.url) { window.location.assign(body.url); return; }
+      tell(body.message);
+      if (body.error === "taken") { remove(item.dataset.callSid); }
+    });
   });
 
   // Callback requests: taken or closed ones leave the list, released ones come back
@@ -175,21 +183,10 @@
   });
 
   callbacks.addEventListener("submit", function (event) {
-    var form = event.target;
-    event.preventDefault();
-    var button = form.querySelector("button");
-    button.disabled = true;
-    tell("");
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-                         headers: { Accept: "application/json" } })
-      .then(function (response) {
-        return response.json().then(function (body) {
-          tell(body.message);
-          button.disabled = false;
-          if (body.ok || body.error === "taken") { removeCallback(form.closest("li").dataset.callbackId); }
-        });
-      })
-      .catch(function () { button.disabled = false; HTMLFormElement.prototype.submit.call(form); });
+    sendForm(event, function (body, item) {
+      tell(body.message);
+      if (body.ok || body.error === "taken") { removeCallback(item.dataset.callbackId); }
+    });
   });
 
   tick();
