@@ -88,6 +88,8 @@ def main(argv=None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--only", default=None,
                         help="profile one endpoint only, e.g. voice or step/description")
+    parser.add_argument("--dump", default=None,
+                        help="also write the profile to this file (pstats; for print_callers)")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="ivr-profile-"))
     (tmp / "instance").mkdir()
@@ -125,6 +127,8 @@ def main(argv=None) -> int:
                 report_cpu(middleware, args.calls, db.kind)
         failed = [r.error for r in bench.results if not r.ok]
         print(f"failed calls: {failed or 0}")
+        if args.dump:
+            profiler.dump_stats(args.dump)
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())

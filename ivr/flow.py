@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -220,11 +221,16 @@ def administration_said(admin: Administration, call: Call, env: FlowEnv) -> Spok
 
 
 # -- language -------------------------------------------------------------------------------
+# A Core statement built once: no ORM entity to compile around it at each call coming in.
+_PREFERENCES = CallerPreference.__table__
+PREFERRED_LANGUAGE = select(_PREFERENCES.c.language).where(
+    _PREFERENCES.c.phone == bindparam("phone"))
+
+
 def preferred_language(session: Session, caller: str | None) -> str | None:
     if not caller:
         return None
-    return session.scalar(select(CallerPreference.language)
-                          .where(CallerPreference.phone == caller))
+    return session.scalar(PREFERRED_LANGUAGE, {"phone": caller})
 
 
 def save_preference(session: Session, caller: str | None, language: str) -> None:

@@ -147,19 +147,41 @@ def test_simultaneous_copies_of_the_first_webhook_get_the_same_welcome(app, clie
 
 def test_the_copy_that_loses_the_insert_race_answers_like_the_winner(app, caller,
                                                                    monkeypatch):
-    """The loser read no row, then met the winner's on insert: it answers the same TwiML."""
+    """A call coming in is inserted without a look first: a copy of its first webhook meets
+    the winner's row on insert, and answers the same TwiML from it."""
     import ivr.engine
     first = caller.dial()
-    real, reads = ivr.engine.load_call, []
+    real, inserts = ivr.engine.insert_call, []
 
-    def read_before_the_winner_committed(sid):
-        reads.append(sid)
-        return None if len(reads) == 1 else real(sid)
-    monkeypatch.setattr(ivr.engine, "load_call", read_before_the_winner_committed)
+    def insert_call(call):
+        inserts.append(call.call_sid)
+        real(call)
+    monkeypatch.setattr(ivr.engine, "insert_call", insert_call)
     second = caller.dial()
+    assert inserts == [caller.call_sid]  # it tried to insert: the conflict was its answer
     assert second.status == 200 and second.xml == first.xml
     assert "technical_problem" not in second.keys
     assert count(app, Call) == 1
+
+
+def test_a_call_coming_in_costs_one_insert_and_no_look_up(app, caller):
+    """The busiest webhook of a burst (everyone dials at once): its language preference
+    read and the INSERT of the call; the call is not looked for first."""
+    from sqlalchemy import event
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.split(None, 1)[0].upper())
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        turn = caller.dial()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert "language_option" in turn.keys
+    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == \
+        ["SELECT", "INSERT"]
 
 
 def test_a_reference_is_never_read_back_when_its_commit_fails(app, caller, monkeypatch):
@@ -387,14 +409,14 @@ def test_a_webhook_that_meets_a_dropped_connection_runs_again_on_a_new_one(app, 
     """Pooled connections are not pinged before use (a round trip per webhook): the one
     webhook that finds its connection dead (a database restart) runs once more."""
     import ivr.engine
-    real, failures = ivr.engine.load_call, []
+    real, failures = ivr.engine.insert_call, []
 
-    def load_call(sid):
+    def insert_call(call):
         if not failures:
-            failures.append(sid)
+            failures.append(call.call_sid)
             raise dropped_connection()
-        return real(sid)
-    monkeypatch.setattr(ivr.engine, "load_call", load_call)
+        return real(call)
+    monkeypatch.setattr(ivr.engine, "insert_call", insert_call)
     turn = caller.dial()
     assert failures and turn.status == 200 and "technical_problem" not in turn.keys
     assert "language_option" in turn.keys and count(app, Call) == 1
@@ -404,10 +426,10 @@ def test_a_connection_dropped_twice_is_an_apology_not_a_loop(app, caller, monkey
     import ivr.engine
     calls = []
 
-    def load_call(sid):
-        calls.append(sid)
+    def insert_call(call):
+        calls.append(call.call_sid)
         raise dropped_connection()
-    monkeypatch.setattr(ivr.engine, "load_call", load_call)
+    monkeypatch.setattr(ivr.engine, "insert_call", insert_call)
     turn = caller.dial()
     assert turn.status == 200 and "technical_problem" in turn.keys and len(calls) == 2
 
