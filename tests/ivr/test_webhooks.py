@@ -1,4 +1,5 @@
 """Webhook hygiene: signatures, odd input, status callbacks. Never a 5xx, always TwiML."""
+import contextlib
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -164,24 +165,64 @@ def test_the_copy_that_loses_the_insert_race_answers_like_the_winner(app, caller
     assert count(app, Call) == 1
 
 
-def test_a_call_coming_in_costs_one_insert_and_no_look_up(app, caller):
-    """The busiest webhook of a burst (everyone dials at once): its language preference
-    read and the INSERT of the call; the call is not looked for first."""
+@contextlib.contextmanager
+def statements_sent(app):
+    """The first word of every SQL statement sent meanwhile, transaction control (BEGIN,
+    COMMIT, savepoints, SQLite's PRAGMAs, which differ by dialect) left out."""
     from sqlalchemy import event
-    statements = []
+    sent = []
 
     def seen(_conn, _cursor, statement, *_args):
-        statements.append(statement.split(None, 1)[0].upper())
+        word = statement.split(None, 1)[0].upper()
+        if word in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            sent.append(word + " " + table_of(statement))
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        turn = caller.dial()
+        yield sent
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def table_of(statement: str) -> str:
+    words = statement.replace(",", " ").split()
+    for before in ("FROM", "INTO", "UPDATE"):
+        if before in words[:-1]:
+            return words[words.index(before) + 1]
+    return "?"
+
+
+def test_a_call_coming_in_costs_one_insert_and_no_look_up(app, caller):
+    """The busiest webhook of a burst (everyone dials at once): its language preference
+    read and the INSERT of the call; the call is not looked for first."""
+    with statements_sent(app) as sent:
+        turn = caller.dial()
     assert "language_option" in turn.keys
-    assert [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == \
-        ["SELECT", "INSERT"]
+    assert sent == ["SELECT caller_preferences", "INSERT calls"]
+
+
+def test_each_answer_writes_the_call_once(app, caller):
+    """A step's transition and the rendering of the next step change the call; its row is
+    written once, at the commit, not also by a flush before a query of another table
+    (the language preference, the administration, the filing's savepoints and jobs)."""
+    caller.dial()
+    with statements_sent(app) as language:
+        caller.press("3")
+    caller.press("1")
+    with statements_sent(app) as administration:
+        caller.press("201")
+    caller.press("1")
+    caller.press("1")
+    caller.record(3)
+    caller.press("123456")
+    with statements_sent(app) as description:
+        turn = caller.record(20)
+    assert "case_filed" in turn.keys
+    assert language == ["SELECT calls", "INSERT caller_preferences", "UPDATE calls"]
+    assert administration == ["SELECT calls", "SELECT administrations", "UPDATE calls"]
+    assert description.count("UPDATE calls") == 1 and description[-1] == "UPDATE calls"
+    assert description.count("SELECT cases") == 1  # the idempotency check, not a re-read
 
 
 def test_a_reference_is_never_read_back_when_its_commit_fails(app, caller, monkeypatch):
