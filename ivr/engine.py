@@ -9,6 +9,7 @@ import logging
 from flask import current_app
 from flask import has_request_context
 from flask import request
+from sqlalchemy import bindparam
 from sqlalchemy import insert
 from sqlalchemy import inspect
 from sqlalchemy import select
@@ -97,10 +98,14 @@ def flow_env(caller: str | None) -> FlowEnv:
                    stream_languages=stream)
 
 
+# FOR UPDATE serialises Twilio's retries of one call on PostgreSQL; SQLite's immediate
+# transactions already do. Built once: its SQL is then found in the compiled cache without
+# building the statement and its cache key again at every webhook.
+LOAD_CALL = select(Call).where(Call.call_sid == bindparam("sid")).with_for_update()
+
+
 def load_call(sid: str) -> Call | None:
-    # FOR UPDATE serialises Twilio's retries of one call on PostgreSQL; SQLite's immediate
-    # transactions already do.
-    return db.session.scalar(select(Call).where(Call.call_sid == sid).with_for_update())
+    return db.session.scalar(LOAD_CALL, {"sid": sid})
 
 
 def move(call: Call, step: str) -> None:
