@@ -103,6 +103,15 @@ def test_a_missing_call_sid_gets_twiml_and_writes_nothing(app, client, path):
     assert count(app, Call) == 0
 
 
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(app, client):
+    """Twilio signs some requests over the URL with its port (https://host:443/...): the
+    check tries it after the URL as configured, as Twilio's own validator does."""
+    url = PUBLIC_BASE_URL.replace("https://ivr.example.test", "https://ivr.example.test:443")
+    assert url != PUBLIC_BASE_URL
+    response = client.post("/ivr/voice", data=FORM, headers=signed(url + "/ivr/voice", FORM))
+    assert response.status_code == 200 and count(app, Call) == 1
+
+
 def test_an_unknown_step_replays_the_current_one(app, caller):
     to_main_menu(caller, "fr")
     turn = caller.post("/ivr/step/no_such_step?t=2", {"Digits": "1"})
