@@ -239,6 +239,8 @@ def test_each_answer_writes_the_call_once(app, caller):
     assert administration == ["SELECT calls", "SELECT administrations", "UPDATE calls"]
     assert description.count("UPDATE calls") == 1 and description[-1] == "UPDATE calls"
     assert description.count("SELECT cases") == 1  # the idempotency check, not a re-read
+    # Each recording's job looked up once (the name's queued already, the description's new).
+    assert description.count("SELECT jobs") == 3  # and the SMS's
 
 
 def test_a_reference_is_never_read_back_when_its_commit_fails(app, caller, monkeypatch):
