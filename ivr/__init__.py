@@ -1,7 +1,18 @@
 """The 3737 voice flow: Twilio webhooks, the call flow as data, TwiML builders."""
 from flask import Blueprint
+from flask import request
+
+from shared.extensions import limiter
 
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+
+
+@limiter.request_filter
+def _twilio_is_not_rate_limited() -> bool:
+    """Twilio posts every call's webhooks from its own few addresses: no per-address limit
+    applies (per-caller limits are the flow's), and Flask-Limiter's look-up of the limits
+    that might is skipped on the IVR's busiest path."""
+    return request.blueprint == "ivr"
 
 from . import views  # noqa: E402,F401  (registers the routes)
 from . import agent_readback  # noqa: E402,F401  (an agent plays a reference to the caller)

@@ -3,9 +3,15 @@ speak) and applies what the caller answered through the step's transition. Per-c
 is the Call row, so any process can serve any webhook of a call."""
 from __future__ import annotations
 
+import functools
 import logging
 
 from flask import current_app
+from flask import has_request_context
+from flask import request
+from sqlalchemy import bindparam
+from sqlalchemy import insert
+from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import VoiceResponse
@@ -13,6 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from shared import identity
 from shared.caller_limits import CallerLimits
 from shared.database import call_progress
+from shared.database import will_write
 from shared.extensions import db
 from shared.models import Call
 from shared.models import utcnow
@@ -45,6 +52,15 @@ MAX_CHAIN = 6            # steps said one after another in one answer
 
 
 def audio_url(language: str, key: str) -> str:
+    """A recorded prompt's public URL, built once per prompt (URL building cost more than
+    the rest of a <Play>): it depends only on the base URL and the root the app is served
+    under, both part of the key."""
+    root = request.script_root if has_request_context() else current_app.config["APPLICATION_ROOT"]
+    return _audio_url(current_app.config["PUBLIC_BASE_URL"], root, language, key)
+
+
+@functools.lru_cache(maxsize=4096)  # the catalogue's prompts, for a base URL or two
+def _audio_url(_base: str, _root: str, language: str, key: str) -> str:
     return public_endpoint("ivr.prompt_audio", language=language, key=key)
 
 
@@ -82,10 +98,14 @@ def flow_env(caller: str | None) -> FlowEnv:
                    stream_languages=stream)
 
 
+# FOR UPDATE serialises Twilio's retries of one call on PostgreSQL; SQLite's immediate
+# transactions already do. Built once: its SQL is then found in the compiled cache without
+# building the statement and its cache key again at every webhook.
+LOAD_CALL = select(Call).where(Call.call_sid == bindparam("sid")).with_for_update()
+
+
 def load_call(sid: str) -> Call | None:
-    # FOR UPDATE serialises Twilio's retries of one call on PostgreSQL; SQLite's immediate
-    # transactions already do.
-    return db.session.scalar(select(Call).where(Call.call_sid == sid).with_for_update())
+    return db.session.scalar(LOAD_CALL, {"sid": sid})
 
 
 def move(call: Call, step: str) -> None:
@@ -169,25 +189,42 @@ def answer_step(sid: str, form, posted_step: str | None, turn: int,
     # so a burst of callers dialling at once no longer waits for one fsync per call; a
     # case filed is on disk before its reference is read back.
     call_progress(db.session)
-    call = load_call(sid)
+    # A call coming in has no row yet: it is inserted without being looked for first (one
+    # statement fewer on the busiest webhook of a burst); its retry meets the row on insert.
+    call = load_call(sid) if posted_step is not None else None
     if call is None:
         try:
-            return respond(start_call(sid, caller, form), caller, form, posted_step, turn,
-                           spoken)
+            return answer_new_call(sid, caller, form, posted_step, turn, spoken)
         except IntegrityError:
-            # Two copies of its first webhook (Twilio retries) both found no row; this one
-            # met the other's at insert: it answers from that row (the same TwiML).
+            # A copy of its first webhook (Twilio retries) inserted it first, or had
+            # already answered: this one answers from that row (the same TwiML).
             db.session.rollback()
+            call_progress(db.session)
             call = load_call(sid)
             if call is None:
                 raise
             log.info("call %s: another copy of its first webhook inserted it", sid)
-    return respond(call, caller, form, posted_step, turn, spoken)
+    xml = respond(call, caller, form, posted_step, turn, spoken)
+    db.session.commit()  # before Twilio speaks anything of it (a read reference exists)
+    return xml
+
+
+def answer_new_call(sid: str, caller: str | None, form, posted_step: str | None, turn: int,
+                    spoken: SpokenChoice | None) -> str:
+    """The first answer of a call with no row: rendered on a new Call, then inserted with
+    its final values in one INSERT (an IntegrityError when the CallSid has a row)."""
+    will_write(db.session)  # SQLite: the preference read below takes the write turn
+    call = start_call(sid, caller, form)
+    xml = respond(call, caller, form, posted_step, turn, spoken)
+    insert_call(call)
+    db.session.commit()  # before Twilio speaks anything of it
+    return xml
 
 
 def respond(call: Call, caller: str | None, form, posted_step: str | None, turn: int,
             spoken: SpokenChoice | None) -> str:
-    """answer_step's work on the call's row (locked, or new and pending insert)."""
+    """answer_step's work on the call's row (locked, or new and not yet inserted); the
+    caller commits."""
     if call.ended_at is not None:  # a late copy after the status callback: nothing to say
         return hangup()
     # A spoken choice has a key of its own: a key pressed at the same turn is another answer.
@@ -206,7 +243,6 @@ def respond(call: Call, caller: str | None, form, posted_step: str | None, turn:
                  "spoken choice" if spoken else "webhook", posted_step, turn, call.step)
     xml = render(call, env)
     call.last_request_key, call.last_response = request_key, xml
-    db.session.commit()  # before Twilio speaks anything of it (a read reference exists)
     return xml
 
 
@@ -217,18 +253,31 @@ def hangup() -> str:
 
 
 def start_call(sid: str, caller: str | None, form) -> Call:
-    """The new call, pending in the session: inserted by the commit that stores its first
-    answer, in one INSERT with its final values (no early flush, no savepoint). A copy of
-    the webhook that inserted it first makes that flush fail: see answer_step."""
+    """The new call, outside the session: insert_call writes it once its first answer is
+    rendered, in one INSERT with its final values (no early flush, no savepoint)."""
     call = Call(call_sid=sid, caller=caller, called=(form.get("To") or "")[:32] or None,
                 step=FIRST_STEP, retries=0, turn=0, answers={}, started_at=utcnow())
     preferred = preferred_language(db.session, caller)
     if preferred:
         call.answers = {"preferred_language": preferred}
         call.language = preferred
-    db.session.add(call)
     log.info("call %s from %s", sid, identity.mask(caller))
     return call
+
+
+INSERT_CALL = insert(Call.__table__)
+
+
+def insert_call(call: Call) -> None:
+    """INSERT the new call's row as a Core statement: the ORM's unit of work costs about
+    three times as much CPU for one row, and nothing reads the object afterwards. It
+    writes the call's columns (Call has no relationship: a test says so)."""
+    state = inspect(call)
+    if not state.transient:  # already in the session: the commit's flush inserts it
+        return
+    columns = Call.__table__.columns
+    db.session.execute(INSERT_CALL, {key: value for key, value in state.dict.items()
+                                     if key in columns})
 
 
 def resume_at(call: Call, step: str, form) -> str:

@@ -8,8 +8,10 @@ any webhook of a call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Callable
 
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -93,9 +95,22 @@ class FlowEnv:
     # Languages whose choices are heard offline on the call's media stream (vosk), rather
     # than by Twilio's <Gather input="speech">.
     stream_languages: frozenset[str] = frozenset()
+    # The administrations this webhook read, by keypad code (a step and the next one it
+    # renders ask for the same one).
+    admins: dict[str, Administration | None] = field(default_factory=dict)
+    cases: dict[str, Case | None] = field(default_factory=dict)  # by reference, likewise
 
     def language(self, code: str) -> Language | None:
         return next((lang for lang in self.languages if lang.code == code), None)
+
+    def administration(self, code: str) -> Administration | None:
+        """The active administration with keypad code `code`, read once per webhook and
+        without flushing the call's pending changes first (an administration never depends
+        on them): the call's row is written once, at the commit."""
+        if code not in self.admins:
+            with self.session.no_autoflush:
+                self.admins[code] = administrations.by_code(self.session, code)
+        return self.admins[code]
 
 
 Say = Callable[[Call, FlowEnv], list[Utterance]]
@@ -179,7 +194,11 @@ def kind_of(call: Call) -> CaseKind:
 
 def current_case(call: Call, env: FlowEnv) -> Case | None:
     reference = call.answers.get("case_ref")
-    return CaseService(env.session).find(reference) if reference else None
+    if not reference:
+        return None
+    if reference not in env.cases:  # filed by this webhook: already there
+        env.cases[reference] = CaseService(env.session).find(reference)
+    return env.cases[reference]
 
 
 def read_reference(reference: str) -> list[Utterance]:
@@ -221,11 +240,16 @@ def administration_said(admin: Administration, call: Call, env: FlowEnv) -> Spok
 
 
 # -- language -------------------------------------------------------------------------------
+# A Core statement built once: no ORM entity to compile around it at each call coming in.
+_PREFERENCES = CallerPreference.__table__
+PREFERRED_LANGUAGE = select(_PREFERENCES.c.language).where(
+    _PREFERENCES.c.phone == bindparam("phone"))
+
+
 def preferred_language(session: Session, caller: str | None) -> str | None:
     if not caller:
         return None
-    return session.scalar(select(CallerPreference.language)
-                          .where(CallerPreference.phone == caller))
+    return session.scalar(PREFERRED_LANGUAGE, {"phone": caller})
 
 
 def save_preference(session: Session, caller: str | None, language: str) -> None:
@@ -233,10 +257,11 @@ def save_preference(session: Session, caller: str | None, language: str) -> None
     if not caller:
         return
     now = utcnow()
-    session.execute(upsert(session, CallerPreference,
-                           {"phone": caller, "language": language, "updated_at": now},
-                           conflict_on=["phone"],
-                           update={"language": language, "updated_at": now}))
+    with session.no_autoflush:  # another table: the call's row is written once, at the commit
+        session.execute(upsert(session, CallerPreference,
+                               {"phone": caller, "language": language, "updated_at": now},
+                               conflict_on=["phone"],
+                               update={"language": language, "updated_at": now}))
 
 
 def language_known(call: Call) -> str | None:
@@ -299,9 +324,12 @@ def say_ask_administration(call: Call, env: FlowEnv) -> list[Utterance]:
 def find_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
     admin = None
     if heard.digits:
-        admin = administrations.by_code(env.session, heard.digits)
+        admin = env.administration(heard.digits)
     elif heard.speech and call.language in env.speech_languages:
-        admin = match_administration(env.session, heard.speech, call.language)
+        with env.session.no_autoflush:
+            admin = match_administration(env.session, heard.speech, call.language)
+        if admin is not None:
+            env.admins[admin.code] = admin
     elif heard.nothing:
         return heard_nothing(call, env)
     if admin is None:
@@ -311,15 +339,14 @@ def find_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
 
 
 def say_confirm_administration(call: Call, env: FlowEnv) -> list[Utterance]:
-    admin = administrations.by_code(env.session, call.answers.get("administration", ""))
+    admin = env.administration(call.answers.get("administration", ""))
     if admin is None:  # deactivated since it was keyed: 2 chooses again
         return [Prompt("administration_unknown"), Prompt("confirm_choice")]
     return [Prompt("you_chose"), administration_said(admin, call, env), Prompt("confirm_choice")]
 
 
 def confirm_administration(call: Call, heard: Heard, env: FlowEnv) -> str:
-    if heard.digits == "1" and administrations.by_code(env.session,
-                                                       call.answers.get("administration", "")):
+    if heard.digits == "1" and env.administration(call.answers.get("administration", "")):
         return "confirm_phone" if env.caller else "phone"
     if heard.digits == "2":
         forget(call, "administration")
@@ -374,16 +401,18 @@ def take_cin(call: Call, heard: Heard, env: FlowEnv) -> str:
 def take_description(call: Call, heard: Heard, env: FlowEnv) -> str:
     if not heard.recorded:
         return retry(call, env, "description_missing")
-    remember(call, description_recording={"sid": heard.recording_sid,
-                                          "url": heard.recording_url})
-    file_case(call, env)
+    file_case(call, env, {"description_recording": {"sid": heard.recording_sid,
+                                                    "url": heard.recording_url}})
     return "filed"
 
 
-def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
-    """File the call's case (once per call, whatever Twilio replays)."""
-    answers = call.answers
-    admin = administrations.by_code(env.session, answers.get("administration", ""))
+def file_case(call: Call, env: FlowEnv, answered: dict, voicemail: bool = False) -> Case:
+    """File the call's case (once per call, whatever Twilio replays) with its answers and
+    what the caller has just `answered`. The case, its counter and its jobs are written
+    first, the call's own changes last: its row is then written once, at the commit, not
+    again at each flush the filing makes (savepoints, jobs)."""
+    answers = {**call.answers, **answered}
+    admin = env.administration(answers.get("administration", ""))
     kind = kind_of(call)
     pending = ["name"]  # the name is a recording until an agent writes it down
     if kind is CaseKind.COMPLAINT:
@@ -394,20 +423,24 @@ def file_case(call: Call, env: FlowEnv, voicemail: bool = False) -> Case:
         pending.append("description")
     if admin is None:  # a voicemail, or deactivated during the call: an agent chooses it
         pending.append("administration")
-    case = CaseService(env.session, actor=IVR_ACTOR).file(NewCase(
-        kind=kind, administration=admin, channel=Channel.PHONE_IVR, language=call.language,
-        citizen=Citizen(phone=answers.get("phone"), cin=answers.get("cin_digits")),
-        pending_fields=pending, idempotency_key=f"call:{call.call_sid}",
-        note="voicemail" if voicemail else None))
+    with env.session.no_autoflush:
+        case = CaseService(env.session, actor=IVR_ACTOR).file(NewCase(
+            kind=kind, administration=admin, channel=Channel.PHONE_IVR,
+            language=call.language,
+            citizen=Citizen(phone=answers.get("phone"), cin=answers.get("cin_digits")),
+            pending_fields=pending, idempotency_key=f"call:{call.call_sid}",
+            note="voicemail" if voicemail else None))
+        count_one(env, caller_limits.CASES)
+        schedule_filed_sms(env.session, case)
+        for purpose in ("name", "description"):
+            recording = answers.get(f"{purpose}_recording") or {}
+            schedule_fetch(env.session, call.call_sid, recording.get("sid"),
+                           recording.get("url"))
+    env.cases[case.reference] = case
     call.case_id = case.id
     call.outcome = "voicemail" if voicemail else "filed"
-    count_one(env, caller_limits.CASES)
-    remember(call, case_ref=case.reference)
+    remember(call, **answered, case_ref=case.reference)
     forget(call, "cin_digits")  # kept on the case only: personal data is not copied around
-    schedule_filed_sms(env.session, case)
-    for purpose in ("name", "description"):
-        recording = answers.get(f"{purpose}_recording") or {}
-        schedule_fetch(env.session, call.call_sid, recording.get("sid"), recording.get("url"))
     return case
 
 
@@ -593,11 +626,11 @@ def take_voicemail(call: Call, heard: Heard, env: FlowEnv) -> str:
     texted, and the caller can follow it up (their number opens it without a check)."""
     if not heard.recorded:
         return retry(call, env, "description_missing", give_up="goodbye")
-    remember(call, description_recording={"sid": heard.recording_sid,
-                                          "url": heard.recording_url})
+    answered: dict = {"description_recording": {"sid": heard.recording_sid,
+                                                "url": heard.recording_url}}
     if env.caller and not call.answers.get("phone"):
-        remember(call, phone=env.caller)
-    file_case(call, env, voicemail=True)
+        answered["phone"] = env.caller
+    file_case(call, env, answered, voicemail=True)
     return "voicemail_saved"
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from shared.languages import PROMPTS_DIR
@@ -29,6 +30,11 @@ class PromptCatalogue:
             if path.exists():
                 for key, text in read_prompts(path).items():
                     self._texts[(language.code, key)] = text
+        # Where each prompt's recording would be: a webhook asks for several, and building
+        # the path each time cost more than looking at the disk. Only prompts of the
+        # catalogue have one (also keeps odd keys from naming paths outside the folder).
+        self._wav = {(lang, key): os.path.join(self.prompts_dir, lang, f"{key}.wav")
+                     for (lang, key) in self._texts}
 
     def language(self, code: str) -> Language:
         for language in self.languages:
@@ -52,13 +58,13 @@ class PromptCatalogue:
 
     def audio_path(self, key: str, lang: str) -> Path | None:
         """The prompt's WAV file, or None if there is none (or no such prompt)."""
-        if (lang, key) not in self._texts:  # also keeps odd keys from naming paths outside the folder
-            return None
-        path = self.prompts_dir / lang / f"{key}.wav"
-        return path if path.is_file() else None
+        return Path(self._wav[(lang, key)]) if self.has_audio(key, lang) else None
 
     def has_audio(self, key: str, lang: str) -> bool:
-        return self.audio_path(key, lang) is not None
+        """Looked at on disk each time: a recording generated while the server runs is
+        played from the next webhook on."""
+        path = self._wav.get((lang, key))
+        return path is not None and os.path.isfile(path)
 
 
 @functools.lru_cache(maxsize=None)

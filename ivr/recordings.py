@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from shared import jobs
 from shared import twilio_rest
 from shared.cases import CaseService
-from shared.database import will_write
 from shared.extensions import db
 from shared.jobs import PermanentError
 from shared.jobs import RetryLater
@@ -71,14 +70,13 @@ def schedule_fetch(session: Session, call_sid: str, recording_sid: str | None,
     except RefusedRecording as refused:
         log.warning("call %s: %s", call_sid, refused)
         return
-    will_write(session)  # SQLite: what is read here is written over
-    existing = session.scalar(select(Job).where(Job.unique_key == f"recording:{recording_sid}"))
-    if existing is not None:
-        if existing.state is JobState.PENDING:
-            existing.run_after = utcnow()
-        return
-    enqueue(session, "fetch_recording", unique_key=f"recording:{recording_sid}",
-            call_sid=call_sid, recording_sid=recording_sid, recording_url=recording_url)
+    # The job of that recording, new or already queued (enqueue looks it up once): one
+    # waiting (for the call's end) is due now.
+    job = enqueue(session, "fetch_recording", unique_key=f"recording:{recording_sid}",
+                  call_sid=call_sid, recording_sid=recording_sid, recording_url=recording_url)
+    now = utcnow()
+    if job.state is JobState.PENDING and job.run_after > now:
+        job.run_after = now
 
 
 def wake_fetches(session: Session, call: Call) -> int:

@@ -8,6 +8,7 @@ Nothing is ever downloaded here (operators install models with `flask speech ins
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,11 @@ log = logging.getLogger(__name__)
 MODEL_MARKERS = ("am/final.mdl", "final.mdl")
 
 
-def is_model_dir(path: Path) -> bool:
-    return path.is_dir() and any((path / marker).is_file() for marker in MODEL_MARKERS)
+def is_model_dir(path: Path | str) -> bool:
+    # os.path on strings: every IVR webhook asks which languages have a model (one may be
+    # installed while the server runs), and pathlib cost more than the system calls.
+    return os.path.isdir(path) and any(os.path.isfile(os.path.join(path, marker))
+                                       for marker in MODEL_MARKERS)
 
 
 def load_vosk_model(path: Path):
@@ -51,14 +55,15 @@ class SpeechModels:
     def path_for(self, language: str) -> Path | None:
         """The model folder of `language`: its own, else its fallback's."""
         for code in (language, self.fallbacks.get(language)):
-            if code and is_model_dir(self.directory / code):
+            if code and is_model_dir(os.path.join(self.directory, code)):
                 return self.directory / code
         return None
 
     def languages(self) -> list[str]:
         """Languages that have a model folder, loaded or not (nothing is loaded to say so)."""
-        return [code for code in self.fallbacks if self.path_for(code) is not None
-                and self.path_for(code) not in self._broken]
+        paths = {code: self.path_for(code) for code in self.fallbacks}
+        return [code for code, path in paths.items()
+                if path is not None and path not in self._broken]
 
     def get(self, language: str):
         """The loaded model of `language`, loading it on first use; None without one."""

@@ -172,6 +172,18 @@ def test_a_call_whose_end_never_came_stops_being_waited_for(app, caller, fake_tw
     assert fake_twilio.deleted_recordings == {sid}
 
 
+def test_filing_the_case_wakes_the_recording_waiting_for_it(app, caller, fake_twilio):
+    """The name's recording waits for the call's case (or end); the webhook that files the
+    case makes it due at once, not at its next poll, and queues the description's."""
+    sid, waiting = name_recorded_mid_call(app, caller)
+    assert waiting.run_after > waiting.created_at  # polls again later: nothing filed yet
+    turn = caller.record(20)  # the description: the case is filed
+    assert "case_filed" in turn.keys
+    woken = next(job for job in recording_jobs(app) if job.args["recording_sid"] == sid)
+    assert woken.run_after < waiting.run_after  # due now
+    assert len(recording_jobs(app)) == 2
+
+
 def test_the_end_of_a_call_wakes_its_waiting_recordings(app, caller, fake_twilio):
     sid, waiting = name_recorded_mid_call(app, caller)
     assert waiting.run_after > waiting.created_at  # polls again later: the call goes on
