@@ -189,6 +189,14 @@ MOVES = {
 
 # Answer templates ------------------------------------------------------------------------
 
+def _log_template_change(action: str, template: AnswerTemplate) -> None:
+    """An officer's change to their templates in the access and change log (as an admin's
+    is): the action, the template and its language; its text is in the table itself."""
+    access_log.record_change(db.session, _user(), access_log.TEMPLATE_CHANGE,
+                             {"action": action, "language": template.language},
+                             target=f"answer_template:{template.id}")
+
+
 @bp.route("/officer/templates", methods=["GET", "POST"])
 @role_required(Role.OFFICER)
 def answer_templates_page():
@@ -200,10 +208,12 @@ def answer_templates_page():
     status, error = 200, None
     if request.method == "POST":
         try:
-            answer_template_forms.save(form, current_user.administration_id)
+            template = answer_template_forms.save(form, current_user.administration_id)
         except answer_template_forms.TemplateRefused as refusal:
             status, error = 400, refusal.message
         else:
+            db.session.flush()  # its id names it in the log
+            _log_template_change("create", template)
             db.session.commit()
             flash(_("The template is saved."), "info")
             return redirect(url_for("console.answer_templates_page"), 303)
@@ -223,6 +233,7 @@ def delete_answer_template(template_id: int):
         abort(404)
     if not answer_template_forms.DeleteForm().validate_on_submit():
         abort(400)
+    _log_template_change("delete", template)
     db.session.delete(template)
     db.session.commit()
     flash(_("The template is deleted."), "info")

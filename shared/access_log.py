@@ -40,6 +40,7 @@ VOICEMAIL = "voicemail"  # a voicemail's recording played
 CALLBACK = "callback"  # a callback's number dialed for an agent (target: callback:<id>)
 CASE_CHANGE = "case_change"
 USER_CHANGE = "user_change"
+TEMPLATE_CHANGE = "answer_template_change"  # an officer added or deleted one of theirs
 # pg_advisory_xact_lock's key for the log's appends ("3737" and "log" in ASCII).
 APPEND_LOCK_KEY = 0x3737_6C6F67
 

@@ -6,9 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from shared import access_log
 from shared import answer_templates
 from shared import legal
 from shared.extensions import db
+from shared.models import AccessLogEntry
 from shared.models import AnswerTemplate
 from shared.models import utcnow
 from tests.console.officers import AGENCY
@@ -85,6 +87,23 @@ def test_an_officer_sees_and_deletes_only_their_administrations_templates(app, c
     assert client.post(f"/console/officer/templates/{own}/delete").status_code == 303
     with app.app_context():
         assert [t.id for t in db.session.scalars(select(AnswerTemplate))] == [theirs]
+        db.session.remove()
+
+
+def test_an_officers_template_changes_are_in_the_access_and_change_log(app, client):
+    client.post("/console/officer/templates",
+                data={"language": "fr", "title": "Versement", "body": "Dossier {reference}"})
+    with app.app_context():
+        [template_id] = db.session.scalars(select(AnswerTemplate.id)).all()
+        db.session.remove()
+    assert client.post(f"/console/officer/templates/{template_id}/delete").status_code == 303
+    with app.app_context():
+        rows = db.session.scalars(select(AccessLogEntry).where(
+            AccessLogEntry.kind == access_log.TEMPLATE_CHANGE).order_by(AccessLogEntry.seq))
+        assert [(row.actor, row.target, row.detail) for row in rows] == [
+            ("user:houda", f"answer_template:{template_id}", {"action": action, "language": "fr"})
+            for action in ("create", "delete")]
+        assert access_log.verify(db.session)[1] is None
         db.session.remove()
 
 
