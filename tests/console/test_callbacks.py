@@ -90,6 +90,19 @@ def dial(app, fake_twilio, browser, callback_id):
     return leg, leg.post(fake_twilio.created_calls[-1]["form"]["Url"])
 
 
+def dialled_while_watched(app, fake_twilio, agent, watcher, logged_in, socket_client):
+    """A new request that `agent` (made available) calls back and answers, `watcher`'s
+    console listening from then on: (its id, the agent's browser, the watcher's socket, the
+    agent's leg, its TwiML)."""
+    make_available(app, agent)
+    callback_id = new_request(app)
+    browser = logged_in(agent)
+    other = socket_client(logged_in(watcher))
+    leg, turn = dial(app, fake_twilio, browser, callback_id)
+    other.get_received()
+    return callback_id, browser, other, leg, turn
+
+
 def dial_ends(leg, turn, status):
     return leg.post(turn.find("Dial").get("action"), {"DialCallStatus": status,
                                                      "DialCallSid": "CA" + "d" * 32})
@@ -156,12 +169,8 @@ def test_an_answered_callback_is_done_and_leaves_the_list_and_the_board(
         app, fake_twilio, agents, logged_in, socket_client, wrapup_timers, config):
     salma, karim = agents
     config(AGENT_WRAPUP_SECONDS=30)
-    make_available(app, salma)
-    callback_id = new_request(app)
-    browser = logged_in(salma)
-    other = socket_client(logged_in(karim))
-    leg, turn = dial(app, fake_twilio, browser, callback_id)
-    other.get_received()
+    callback_id, browser, other, leg, turn = dialled_while_watched(
+        app, fake_twilio, salma, karim, logged_in, socket_client)
 
     assert dial_ends(leg, turn, "completed").find("Hangup") is not None
 
@@ -183,12 +192,8 @@ def test_an_answered_callback_is_done_and_leaves_the_list_and_the_board(
 def test_an_unanswered_callback_counts_an_attempt_and_waits_again(
         app, fake_twilio, agents, logged_in, socket_client, status):
     salma, karim = agents
-    make_available(app, salma)
-    callback_id = new_request(app)
-    browser = logged_in(salma)
-    other = socket_client(logged_in(karim))
-    leg, turn = dial(app, fake_twilio, browser, callback_id)
-    other.get_received()
+    callback_id, browser, other, leg, turn = dialled_while_watched(
+        app, fake_twilio, salma, karim, logged_in, socket_client)
 
     dial_ends(leg, turn, status)
 
@@ -267,10 +272,7 @@ def test_when_twilio_fails_the_callback_is_released_and_the_agent_told(
     salma, karim = agents
     make_available(app, salma)
     config(CLAIM_TWILIO_TIMEOUT_SECONDS=1)
-    if failure == "error":
-        fake_twilio.fail_next = [503]
-    else:
-        fake_twilio.stall_next, fake_twilio.stall_seconds = 1, 3
+    fake_twilio.misbehave_next(failure)
     callback_id = new_request(app)
     other = socket_client(logged_in(karim))
     other.get_received()

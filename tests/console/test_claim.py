@@ -123,10 +123,7 @@ def test_when_twilio_fails_the_claim_is_released_and_the_agent_told(
     salma, karim = agents
     make_available(app, salma)
     config(CLAIM_TWILIO_TIMEOUT_SECONDS=1)
-    if failure == "error":
-        fake_twilio.fail_next = [503]
-    else:
-        fake_twilio.stall_next, fake_twilio.stall_seconds = 1, 3
+    fake_twilio.misbehave_next(failure)
     caller = queue_at_once(new_caller(app))
     queued_at = stored_call(app, caller.call_sid).queued_at
     assert queued_at is not None

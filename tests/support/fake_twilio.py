@@ -51,6 +51,14 @@ class FakeTwilio(TwilioStore):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    def misbehave_next(self, failure: str) -> None:
+        """The next request fails ("error": a 503) or is done but answered too late
+        ("stall", 3 s: past a client's 1 s read timeout)."""
+        if failure == "error":
+            self.fail_next = [503]
+        else:
+            self.stall_next, self.stall_seconds = 1, 3
+
     def __enter__(self):
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
