@@ -14,19 +14,20 @@ class DateRange:
     end: dt.date
     timezone: ZoneInfo
 
+    def midnight(self, day: dt.date) -> dt.datetime:
+        """The UTC instant a local day starts at."""
+        return dt.datetime.combine(day, dt.time(), self.timezone).astimezone(dt.timezone.utc)
+
     def utc_bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """The UTC instants of the range's first moment and of the day after its end."""
-        first = dt.datetime.combine(self.start, dt.time(), self.timezone)
-        after = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), self.timezone)
-        return first.astimezone(dt.timezone.utc), after.astimezone(dt.timezone.utc)
+        return self.midnight(self.start), self.midnight(self.end + dt.timedelta(days=1))
 
     def months(self) -> list[tuple[str, dt.datetime]]:
         """Each local month the range touches ("2026-11") with the UTC instant it starts at
         within the range (the range's own start for the first)."""
         months, day = [], self.start
         while day <= self.end:
-            start = dt.datetime.combine(day, dt.time(), self.timezone).astimezone(dt.timezone.utc)
-            months.append((day.strftime("%Y-%m"), start))
+            months.append((day.strftime("%Y-%m"), self.midnight(day)))
             day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         return months
 

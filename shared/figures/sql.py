@@ -20,10 +20,9 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Float
 
-UTC = dt.timezone.utc
 DAY = dt.timedelta(days=1)
-
 EPOCH = dt.date(1970, 1, 1)
+UNITS = ("day", "hour")
 
 
 def _offset(moment: dt.datetime, timezone: ZoneInfo) -> int:
@@ -51,16 +50,28 @@ def offset_changes(first: dt.datetime, after: dt.datetime,
     return start, changes
 
 
+def by_interval(column, edges: list[dt.datetime], values: list[int]):
+    """values[i] for a `column` in the i-th interval between `edges` (ascending UTC
+    instants): values[0] before the first edge, values[-1] from the last one."""
+    if len(values) != len(edges) + 1:
+        raise ValueError("one value more than edges")
+    if not edges:
+        return literal(values[0], Integer)
+    return case(*((column < edge, literal(value, Integer)) for edge, value in zip(edges, values)),
+                else_=literal(values[-1], Integer))
+
+
 def utc_offset(column, first: dt.datetime, after: dt.datetime, timezone: ZoneInfo):
     """The SQL expression of `column`'s UTC offset in seconds, for instants in [first, after)."""
     start, changes = offset_changes(first, after, timezone)
-    if not changes:
-        return literal(start, Integer)
-    whens, previous = [], start
-    for moment, offset in changes:
-        whens.append((column < moment, literal(previous, Integer)))
-        previous = offset
-    return case(*whens, else_=literal(previous, Integer))
+    return by_interval(column, [moment for moment, _ in changes],
+                       [start, *(offset for _, offset in changes)])
+
+
+def bucket(column, edges: list[dt.datetime]):
+    """The index of the interval between `edges` (ascending UTC instants) that `column`
+    falls in: 0 before the first edge, len(edges) from the last one."""
+    return by_interval(column, edges, list(range(len(edges) + 1)))
 
 
 class local_part(FunctionElement):
@@ -76,8 +87,6 @@ class local_part(FunctionElement):
         self.unit = unit
         super().__init__(column, offset)
 
-
-UNITS = ("day", "hour")
 
 
 @compiles(local_part, "sqlite")
@@ -99,15 +108,6 @@ def _local_part_postgresql(element, compiler, **kw):
 def day_of(number: int) -> dt.date:
     """The date of a local day number of local_part."""
     return EPOCH + dt.timedelta(days=number)
-
-
-def bucket(column, edges: list[dt.datetime]):
-    """The index of the interval between `edges` (ascending UTC instants) that `column`
-    falls in: 0 before the first edge, len(edges) from the last one."""
-    if not edges:
-        return literal(0, Integer)
-    return case(*((column < edge, literal(index, Integer)) for index, edge in enumerate(edges)),
-                else_=literal(len(edges), Integer))
 
 
 class seconds_between(FunctionElement):
