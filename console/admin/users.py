@@ -104,6 +104,12 @@ def admin_user(user_id: int):
     return _render(_user_page(db.get_or_404(User, user_id)))
 
 
+def _role_of(user: User) -> dict:
+    """What a role change changes, as the change log records it."""
+    return {"role": user.role.value,
+            "administration": user.administration.code if user.administration else None}
+
+
 @bp.post("/admin/users/<int:user_id>/role")
 @role_required(Role.ADMIN)
 def admin_user_role(user_id: int):
@@ -111,8 +117,7 @@ def admin_user_role(user_id: int):
     form = UserRoleForm()
     if not form.validate_on_submit():
         return _refused(_user_page(user, role_form=form), "form")
-    before = {"role": user.role.value,
-              "administration": user.administration.code if user.administration else None}
+    before = _role_of(user)
     try:
         users.change_role(db.session, user, Role(form.role.data),
                           _administration(form.role.data, form.administration.data),
@@ -120,8 +125,7 @@ def admin_user_role(user_id: int):
     except users.UserRefused as error:
         db.session.rollback()
         return _refused(_user_page(db.get_or_404(User, user_id), role_form=form), error.reason)
-    after = {"role": user.role.value,
-             "administration": user.administration.code if user.administration else None}
+    after = _role_of(user)
     admin_changes.record(db.session, current_user, admin_changes.USER_EDIT,
                          f"user:{user.username}", admin_changes.differences(before, after))
     if before["role"] != after["role"]:
