@@ -13,6 +13,8 @@ from . import phone
 from . import twilio_bp
 from .phone import DEFAULT_ACCOUNT_SID
 from .twilio_store import JSON
+from .twilio_store import NOT_FOUND
+from .twilio_store import Answer
 
 UNAUTHORIZED = {"code": 20003, "message": "Authenticate", "status": 401}
 
@@ -40,7 +42,7 @@ def resource(account: str, resource: str):
     if not _authorized():
         return _json(401, UNAUTHORIZED)
     if account != _account_sid():
-        return _json(404, {"code": 20404, "message": "The requested resource was not found"})
+        return _answer(NOT_FOUND)
     store = phone().store
     store.account_sid = account
     path = request.full_path.removeprefix(twilio_bp.url_prefix).rstrip("?")
@@ -48,8 +50,9 @@ def resource(account: str, resource: str):
             not request.form.get("Url", "").startswith(("http://", "https://")) and \
             not request.form.get("Twiml") and not request.form.get("Status"):
         return _json(400, {"code": 21205, "message": "Url is not a valid URL"})
-    answer = store.answer(request.method, path, request.form.to_dict())
-    if answer is None:
-        return _json(404, {"code": 20404, "message": "The requested resource was not found"})
+    return _answer(store.answer(request.method, path, request.form.to_dict()) or NOT_FOUND)
+
+
+def _answer(answer: Answer) -> Response:
     status, body, kind = answer
     return Response(body, status=status, content_type=kind)
