@@ -46,6 +46,7 @@ def notifications():
         .limit(PAGE_SIZE)).all()
     return render_template(
         "console/notifications.html", items=items, labels=THRESHOLD_LABELS,
+        case_path=deadlines.case_path,
         unread=deadlines.unread_count(db.session, current_user.id), form=MarkReadForm())
 
 

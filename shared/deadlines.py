@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -35,6 +34,7 @@ from .notify import queue_event
 from .states import OPEN_BEFORE_ANSWER
 from .types import CaseStatus
 from .types import Role
+from .urls import public_url
 
 log = logging.getLogger(__name__)
 TRANSMIT_SOON, TRANSMIT_OVERDUE = "transmit_soon", "transmit_overdue"
@@ -158,14 +158,22 @@ def check(session: Session, config, now: dt.datetime | None = None) -> dict[str,
     return counts
 
 
-def mail_text(alert: DeadlineAlert, language: str) -> tuple[str, str]:
-    """The subject and body of an alert's e-mail in `language`: the reference, the
-    administration, the date and where to see it, never the citizen's identity."""
+def case_path(user: User, reference: str) -> str:
+    """Where `user` sees a case in the console: an officer on the officers' case page (the
+    agents' page refuses them), a supervisor on the agents' one."""
+    if user.role is Role.OFFICER:
+        return f"/console/officer/cases/{reference}"
+    return f"/console/cases/{reference}"
+
+
+def mail_text(alert: DeadlineAlert, user: User, language: str) -> tuple[str, str]:
+    """The subject and body of an alert's e-mail to `user` in `language`: the reference,
+    the administration, the date and where to see it, never the citizen's identity."""
     case = alert.case
     values = {"reference": case.reference, "date": alert.due_on.strftime("%d/%m/%Y"),
               "administration": case.administration.name(language)
               if case.administration else "-",
-              "link": f"{current_app.config['PUBLIC_BASE_URL']}/console/cases/{case.reference}"}
+              "link": public_url(case_path(user, case.reference))}
     subject = messages.text(f"deadline_{alert.threshold}", language, **values)
     return subject, messages.text("deadline_mail_body", language, subject=subject, **values)
 
@@ -178,7 +186,7 @@ def send_mail(app, alert_id: int, user_id: int) -> None:
         return  # gone since (retention, user removed): nothing to tell
     if not mail.configured(app.config):
         raise jobs.PermanentError("SMTP_HOST is no longer configured")
-    subject, body = mail_text(alert, user.console_language or "fr")
+    subject, body = mail_text(alert, user, user.console_language or "fr")
     mail.send(app.config, user.email, subject, body)
     log.info("deadline alert %s of case %s mailed to user %s", alert.threshold,
              alert.case.reference, user.id)

@@ -209,11 +209,16 @@ def test_the_unread_list_and_count(app, people, logged_in):
     assert reference in page.text and "Transmission bientôt due" in page.text
     assert "22/05/2025" not in page.text and "25/05/2025" in page.text
     assert "Fatima" not in page.text and "AB123456" not in page.text
+    # the link opens the case on the officer's own page (the agents' one refuses them)
+    link = f'href="/console/officer/cases/{reference}"'
+    assert link in page.text
+    assert officer.get(f"/console/officer/cases/{reference}").status_code == 200
     assert officer.post("/console/notifications/read").status_code == 302
     assert officer.get("/console/notifications/count").json == {"unread": 0}
     # Another's notifications stay unread; an officer of another administration has none.
     boss = logged_in(people["supervisor"])
     assert boss.get("/console/notifications/count").json == {"unread": 1}
+    assert f'href="/console/cases/{reference}"' in boss.get("/console/notifications").text
     other = logged_in(people["other_officer"])
     assert other.get("/console/notifications/count").json == {"unread": 0}
     assert reference not in other.get("/console/notifications").text
@@ -282,12 +287,13 @@ def test_each_alert_is_mailed_once_to_each_person_with_an_address(app, people, s
     mail = sent[("cnss@example.test",)]
     assert mail["Subject"] == f"Dossier {reference} : à transmettre au plus tard le 25/05/2025"
     body = mail.get_content()
-    assert f"https://ivr.example.test/console/cases/{reference}" in body
+    assert f"https://ivr.example.test/console/officer/cases/{reference}" in body  # an officer's
     assert "Administration : Caisse nationale de sécurité sociale" in body
     for secret in ("Fatima", "AB123456", "612345678", "Remboursement"):
         assert secret not in body and secret not in mail["Subject"]
     arabic = sent[("nadia@example.test",)]
     assert arabic["Subject"] == f"الملف {reference}: يجب إحالته قبل 25/05/2025"
+    assert f"https://ivr.example.test/console/cases/{reference}" in arabic.get_content()
     check(app, dt.date(2025, 5, 26))
     run_pending(app)
     assert len(smtp.messages) == 4  # the overdue alert, once each
