@@ -49,6 +49,23 @@ def test_one_head():
     assert script.get_heads() == [HEAD]
 
 
+# The head of the last release and the revisions it had: a database there must still reach
+# every later one, so no new migration may be put before it.
+RELEASED_HEAD = "0014_board"
+RELEASED = {"0001", "0002_ivrflow", "0003_open311", "0004_jobs",
+            "0005_casetranscripts", "0006_spokenchoices", "0007_transcripts", "0008_console",
+            "0009_claims", "0010_followup", "0014_board"}
+
+
+def test_a_database_at_the_released_head_gets_every_later_migration():
+    script = ScriptDirectory.from_config(alembic_config())
+    every = {rev.revision for rev in script.walk_revisions()}
+    released = {rev.revision for rev in script.iterate_revisions(RELEASED_HEAD, "base")}
+    later = {rev.revision for rev in script.iterate_revisions(HEAD, RELEASED_HEAD)}
+    assert released == RELEASED
+    assert later | released == every
+
+
 def test_the_session_database_matches_the_models(app_ctx):
     with db.engine.connect() as connection:
         assert differences(connection) == []

@@ -1,14 +1,14 @@
 """board: the post-call survey's answer on each call (1 to 5), and when it was given
 
 Revision ID: 0014_board
-Revises: 0013_officers
+Revises: 0010_followup
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0014_board'
-down_revision = '0013_officers'
+down_revision = '0010_followup'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 notifications, users' e-mail addresses, pseudonymised cases
 
 Revision ID: 0015_ops
-Revises: 0010_followup
+Revises: 0014_board
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from shared import audit_chain
 
 
 revision = '0015_ops'
-down_revision = '0010_followup'
+down_revision = '0014_board'
 branch_labels = None
 depends_on = None
 

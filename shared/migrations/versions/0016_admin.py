@@ -2,14 +2,14 @@
 the console (the opening hours), and the log of the admins' changes
 
 Revision ID: 0016_admin
-Revises: 0014_board
+Revises: 0013_officers
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0016_admin'
-down_revision = '0014_board'
+down_revision = '0013_officers'
 branch_labels = None
 depends_on = None
 
