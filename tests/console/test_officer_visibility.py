@@ -11,6 +11,7 @@ from tests.console.officers import OTHER
 from tests.console.officers import file_at
 from tests.console.officers import listed
 from tests.console.officers import make_officer
+from tests.shared.helpers import PHONE
 
 
 def test_a_ministrys_officer_sees_its_sub_entities_cases(app, make_user, logged_in):
@@ -106,3 +107,13 @@ def test_an_internal_note_is_not_on_the_agents_page(app, make_user, logged_in, a
         db.session.remove()
     page = logged_in(agent).get(f"/console/cases/{reference}").text
     assert "Dossier sensible" not in page
+
+
+def test_the_officers_case_page_masks_the_citizens_phone(app, make_user, logged_in):
+    """The administration needs the name, CIN and address; the phone stays masked (the
+    answer reaches the citizen through the line and its SMS, never an officer's call)."""
+    reference = file_at(app, AGENCY)
+    page = logged_in(make_officer(app, make_user, "houda", AGENCY)).get(
+        f"/console/officer/cases/{reference}").text
+    assert PHONE not in page and PHONE[4:] not in page
+    assert "*" * (len(PHONE) - 2) + PHONE[-2:] in page
