@@ -299,6 +299,17 @@ def test_each_alert_is_mailed_once_to_each_person_with_an_address(app, people, s
     assert len(smtp.messages) == 4  # the overdue alert, once each
 
 
+def test_a_person_deactivated_before_the_mail_goes_gets_none(app, people, smtp):
+    file_case(app)
+    check(app, dt.date(2025, 5, 22))
+    with app.app_context():
+        db.session.get(User, people["officer"].id).active = False
+        db.session.commit()
+        db.session.remove()
+    run_pending(app)
+    assert [tuple(to) for to, _message in smtp.messages] == [("nadia@example.test",)]
+
+
 def test_no_mail_without_an_smtp_server(app, people, config):
     config(SMTP_HOST="")
     file_case(app)
