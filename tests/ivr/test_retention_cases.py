@@ -66,6 +66,11 @@ def test_a_closed_case_is_pseudonymised_after_its_period_and_not_before(
     recording = tmp_path / "description.wav"
     recording.write_bytes(b"RIFF")
     closed.recording_path = str(recording)
+    name_recording = tmp_path / "name.wav"  # the citizen's voice saying their name
+    name_recording.write_bytes(b"RIFF")
+    closed.name_recording_path = str(name_recording)
+    closed.recording_transcript = closed.recording_transcript_correction = "Fatima Zahra, Rabat"
+    closed.idempotency_key = "web-retry-0612345678"
     service.add_information(closed, "Mon voisin M. Bennani a le dossier")
     refused = filed(service, admin, "inadmissible")
     still_open = filed(service, admin, "in_progress")
@@ -89,7 +94,9 @@ def test_a_closed_case_is_pseudonymised_after_its_period_and_not_before(
         assert case.events[-1].action == "pseudonymise"
         assert case.events[-1].actor == "retention"
     assert closed.reply == PSEUDONYMISED
-    assert not recording.exists()
+    assert not recording.exists() and not name_recording.exists()
+    assert (closed.name_recording_path, closed.recording_transcript,
+            closed.recording_transcript_correction, closed.idempotency_key) == (None,) * 4
     notes = [event.note for event in closed.events if event.action == "add_information"]
     assert notes == [PSEUDONYMISED]
     for case in (still_open, answered):
