@@ -156,6 +156,14 @@ def store(reference: str, purpose: str, recording_sid: str, audio: bytes) -> Pat
     return path
 
 
+def delete_recording_files(case: Case) -> None:
+    """The files of a case's recordings (its description and its name), gone from disk."""
+    for name in PURPOSE_FIELDS.values():
+        path = getattr(case, name)
+        if path:
+            Path(path).unlink(missing_ok=True)
+
+
 def purge_expired(session: Session, retention_days: int, now=None) -> int:
     """Delete the recordings of cases filed more than `retention_days` ago (law 09-08:
     limited retention), and their transcripts; the trail keeps that they existed. Returns
@@ -168,10 +176,7 @@ def purge_expired(session: Session, retention_days: int, now=None) -> int:
         (Case.recording_path.is_not(None)) | (Case.name_recording_path.is_not(None))))
     count = 0
     for case in expired:
-        for name in PURPOSE_FIELDS.values():
-            path = getattr(case, name)
-            if path:
-                Path(path).unlink(missing_ok=True)
+        delete_recording_files(case)
         service.complete(case, note=f"recordings deleted after {retention_days} days",
                          recording_path=None, name_recording_path=None)
         if case.recording_transcribed_at or case.recording_transcript_correction:

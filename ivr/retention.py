@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from pathlib import Path
 
 from sqlalchemy import delete
 from sqlalchemy import or_
@@ -43,7 +42,7 @@ from shared.states import FINAL
 from shared.types import JobState
 
 from .outcomes import clear_personal_data
-from .recordings import PURPOSE_FIELDS
+from .recordings import delete_recording_files
 from .recordings import purge_expired
 
 log = logging.getLogger(__name__)
@@ -117,9 +116,7 @@ def pseudonymise_closed_cases(session: Session, days: int, now: dt.datetime) -> 
     for case in session.scalars(select(Case).where(
             Case.status.in_(FINAL), Case.closed_at < cutoff,
             Case.pseudonymised_at.is_(None))).all():
-        for name in PURPOSE_FIELDS.values():
-            if getattr(case, name):
-                Path(getattr(case, name)).unlink(missing_ok=True)
+        delete_recording_files(case)
         service.pseudonymise(case, note=f"pseudonymised {days} days after closing")
         count += 1
     return count
