@@ -23,6 +23,7 @@ from shared.models import AgentState
 from shared.models import Call
 from shared.models import User
 from shared.models import utcnow
+from shared.twilio_rest import MAX_CALL_DURATION
 from shared.types import AgentStatus
 from shared.types import Role
 
@@ -36,8 +37,6 @@ from .queue import waited_seconds
 from .queue import waiting_calls
 
 BOARD_ROLES = (Role.SUPERVISOR,)
-# A call with no end after this long lost its status callback: not "in progress".
-CALL_MAX_AGE = dt.timedelta(hours=4)
 KPIS = ("calls_waiting", "longest_wait_seconds", "calls_in_progress", "agents_available",
         "agents_on_call", "agents_wrap_up", "agents_paused", "agents_offline",
         "callbacks_waiting", "voicemails_waiting")
@@ -71,7 +70,7 @@ def snapshot(session) -> dict:
     counts = {status: sum(agent["state"] == status.value for agent in agents)
               for status in AgentStatus}
     in_progress = session.scalar(select(func.count()).select_from(Call).where(
-        Call.ended_at.is_(None), Call.started_at > now - CALL_MAX_AGE))
+        Call.ended_at.is_(None), Call.started_at > now - MAX_CALL_DURATION))  # older: its end was lost
     kpis = {
         "calls_waiting": len(waiting),
         "longest_wait_seconds": max((waited_seconds(item, now) for item in waiting), default=0),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from shared import callbacks
 from shared import twilio_rest
-from shared.agent_phones import agent_client
+from shared.agent_phones import agent_address
 from shared.extensions import db
 from shared.models import CallbackRequest
 from shared.models import User
@@ -42,7 +42,7 @@ def ring_agent(callback_id: int, agent_id: int) -> str | None:
     config = current_app.config
     try:
         return twilio_rest.create_call(
-            "client:" + agent_client(agent_id), config["CALLBACK_CALLER_ID"],
+            agent_address(agent_id), config["CALLBACK_CALLER_ID"],
             public_endpoint("ivr.callback_dial", callback=callback_id),
             public_endpoint("ivr.callback_status", callback=callback_id),
             config["CLAIM_TWILIO_TIMEOUT_SECONDS"])

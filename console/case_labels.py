@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from shared import legal
 from shared.models import Case
 from shared.states import OPEN_BEFORE_ANSWER
-from shared.types import CaseStatus as S
+from shared.states import TO_TRANSMIT
 from shared.types import Channel
 
 ACTION_LABELS = {
@@ -57,7 +57,7 @@ def deadlines(case: Case, now: dt.datetime) -> list[Deadline]:
     today in Moroccan time; a reopened case runs both again."""
     today = legal.local_date(now)
     return [
-        Deadline("transmit", case.transmit_due_on, case.status in (S.RECEIVED, S.REOPENED),
+        Deadline("transmit", case.transmit_due_on, case.status in TO_TRANSMIT,
                  (case.transmit_due_on - today).days),
         Deadline("reply", case.reply_due_on, case.status in OPEN_BEFORE_ANSWER,
                  (case.reply_due_on - today).days),

@@ -21,7 +21,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
 
-from ivr.recordings import MAX_CALL_DURATION
+from shared.twilio_rest import MAX_CALL_DURATION
 from shared import call_queue
 from shared import callbacks
 from shared import twilio_rest

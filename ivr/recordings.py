@@ -27,15 +27,14 @@ from shared.models import Case
 from shared.models import Job
 from shared.models import utcnow
 from shared.types import JobState
+from shared.twilio_rest import MAX_CALL_DURATION
 
 from .speech import transcribe
 
 log = logging.getLogger(__name__)
 PURPOSE_FIELDS = {"name": "name_recording_path", "description": "recording_path"}
 RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
-# Twilio ends every call after 4 hours at most: a call older than that has ended, even if
-# its status callback never came. Waiting longer than that fails the job (visibly).
-MAX_CALL_DURATION = dt.timedelta(hours=4)
+# Waiting for a call's end longer than Twilio's longest call fails the job (visibly).
 CALL_END_WAIT = MAX_CALL_DURATION + dt.timedelta(minutes=30)
 
 

@@ -20,13 +20,14 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from .agent_phones import agent_client
+from .agent_phones import agent_address
 from .call_queue import QUEUE_ROOM
 from .database import will_write
 from .identity import mask
 from .models import CallbackRequest
 from .models import utcnow
 from .notify import queue_event
+from .twilio_rest import MAX_CALL_DURATION
 
 CHANGED = "callback_changed"  # to QUEUE_ROOM: {"id", "state": waiting|taken|closed, ...}
 WAITING, TAKEN, CLOSED = "waiting", "taken", "closed"
@@ -35,7 +36,7 @@ ANSWERED, UNREACHABLE = "answered", "unreachable"
 REACHED = frozenset({"completed", "answered"})
 NOT_REACHED = frozenset({"no-answer", "busy", "failed"})
 # A take whose end Twilio never told (both webhooks lost) lapses after its longest call.
-TAKE_LIMIT = dt.timedelta(hours=4)
+TAKE_LIMIT = MAX_CALL_DURATION
 
 _signals = Namespace()
 # Sent when a take is settled, before the commit (the console's receiver moves the agent
@@ -108,7 +109,7 @@ def in_progress(session: Session, callback_id: int, call_sid: str | None,
         return None
     if callback.agent_call_sid is not None:
         return callback if callback.agent_call_sid == call_sid else None
-    return callback if to == "client:" + agent_client(callback.agent_id) else None
+    return callback if to == agent_address(callback.agent_id) else None
 
 
 def settle(session: Session, callback_id: int, agent_id: int, dial_status: str | None,

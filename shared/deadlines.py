@@ -32,7 +32,7 @@ from .models import User
 from .models import utcnow
 from .notify import queue_event
 from .states import OPEN_BEFORE_ANSWER
-from .types import CaseStatus
+from .states import TO_TRANSMIT
 from .types import Role
 from .urls import public_url
 
@@ -41,7 +41,6 @@ TRANSMIT_SOON, TRANSMIT_OVERDUE = "transmit_soon", "transmit_overdue"
 REPLY_SOON, REPLY_OVERDUE = "reply_soon", "reply_overdue"
 THRESHOLDS = (TRANSMIT_SOON, TRANSMIT_OVERDUE, REPLY_SOON, REPLY_OVERDUE)
 # Not yet transmitted: the 15-day clock runs (a reopened case is transmitted again).
-AWAITING_TRANSMISSION = (CaseStatus.RECEIVED, CaseStatus.REOPENED)
 EVENT = "notification"
 JOB = "deadlines"
 MAIL_JOB = "deadline_mail"
@@ -62,7 +61,7 @@ def thresholds_reached(case: Case, today: dt.date, warning_days: int) -> list[Du
     """The thresholds `case` has reached on `today`: past a date is overdue, within
     `warning_days` of it is soon (only the furthest one of each clock)."""
     clocks = []
-    if case.status in AWAITING_TRANSMISSION:
+    if case.status in TO_TRANSMIT:
         clocks.append((case.transmit_due_on, TRANSMIT_SOON, TRANSMIT_OVERDUE))
     if case.status in OPEN_BEFORE_ANSWER:
         clocks.append((case.reply_due_on, REPLY_SOON, REPLY_OVERDUE))
@@ -81,7 +80,7 @@ def candidates(session: Session, today: dt.date, warning_days: int) -> list[Case
     return list(session.scalars(select(Case).where(
         Case.status.in_(OPEN_BEFORE_ANSWER),
         or_(Case.reply_due_on <= horizon,
-            Case.status.in_(AWAITING_TRANSMISSION) & (Case.transmit_due_on <= horizon)))
+            Case.status.in_(TO_TRANSMIT) & (Case.transmit_due_on <= horizon)))
         .order_by(Case.id)))
 
 

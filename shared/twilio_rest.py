@@ -9,6 +9,7 @@ which `classified()` raises as `TwilioRejected`, never retried by the jobs.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from urllib.parse import urlsplit
 
@@ -22,6 +23,9 @@ from twilio.rest import Client
 from .jobs import PermanentError
 
 TWILIO_API = "https://api.twilio.com"
+# Twilio ends every call after 4 hours at most: a call (or a call-back) older than that has
+# ended, even if its status callback never came.
+MAX_CALL_DURATION = dt.timedelta(hours=4)
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 15
 # 4xx answers that another try may mend: a timeout, too many requests, and our own
