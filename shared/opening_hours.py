@@ -47,7 +47,8 @@ def current(session: Session) -> hours.OpeningHours:
 
 def save(session: Session, value: str, user: User) -> str:
     """Set the console's opening hours (ValueError, naming the rule, if they cannot be
-    read); an empty value goes back to the environment's. Returns the text kept."""
+    read); an empty value goes back to the environment's. Returns the text kept. Call
+    forget() once it is committed (before, another request could cache the old value)."""
     value = "; ".join(part.strip() for part in value.split(";") if part.strip())
     row = session.get(Setting, NAME)
     if not value:
@@ -59,7 +60,6 @@ def save(session: Session, value: str, user: User) -> str:
             row = Setting(name=NAME)
             session.add(row)
         row.value, row.updated_at, row.updated_by_id = value, utcnow(), user.id
-    forget()
     return value
 
 

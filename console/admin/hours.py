@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from shared import admin_changes
-from shared import hours
 from shared import opening_hours
 from shared import weekly_hours
 from shared.extensions import db
@@ -43,18 +42,19 @@ def _week_form(spec: str) -> WeeklyHoursForm:
 
 
 def _page(form: OpeningHoursForm | None = None, week: WeeklyHoursForm | None = None) -> dict:
-    in_force = opening_hours.spec(db.session)
-    return {"form": form or OpeningHoursForm(formdata=None,
-                                             opening_hours=opening_hours.setting(db.session)),
+    console_set = opening_hours.setting(db.session)
+    in_force = console_set or current_app.config["OPENING_HOURS"]
+    return {"form": form or OpeningHoursForm(formdata=None, opening_hours=console_set),
             "week": week or _week_form(in_force),
             "default": current_app.config["OPENING_HOURS"],
-            "console_set": opening_hours.setting(db.session) is not None,
+            "console_set": console_set is not None,
             "advanced_open": form is not None,  # the text form was sent: show it again
             "in_force": in_force}
 
 
 def _store(value: str):
-    """Save and record `value` (already readable), then back to the page."""
+    """Save and record `value`, then back to the page (ValueError if it cannot be read:
+    nothing saved nor recorded)."""
     before = opening_hours.setting(db.session)
     kept = opening_hours.save(db.session, value, current_user)
     admin_changes.record(db.session, current_user, admin_changes.OPENING_HOURS_EDIT,
@@ -78,12 +78,10 @@ def admin_hours_save():
     form = OpeningHoursForm()
     if not form.validate_on_submit():
         return refused(PAGE, "form", **_page(form))
-    value = form.opening_hours.data or ""
     try:
-        hours.parse(value, current_app.config["TIMEZONE"])
+        return _store(form.opening_hours.data or "")
     except ValueError:
         return refused(PAGE, "bad_hours", **_page(form))
-    return _store(value)
 
 
 @bp.post("/admin/hours/week")
