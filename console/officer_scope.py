@@ -4,6 +4,7 @@ Any other case does not exist for them: 404, as for a reference nobody has."""
 from __future__ import annotations
 
 from flask import abort
+from flask import g
 from flask import make_response
 from flask import render_template
 from flask_babel import gettext as _
@@ -32,8 +33,11 @@ def administration_ids(session: Session, root_id: int | None) -> frozenset[int]:
 
 
 def officer_ids() -> frozenset[int]:
-    """The administrations of the logged-in officer."""
-    return administration_ids(db.session, current_user.administration_id)
+    """The administrations of the logged-in officer (walked once per request: a case page
+    asks for them to find the case, its templates and a duplicate's original)."""
+    if "officer_ids" not in g:
+        g.officer_ids = administration_ids(db.session, current_user.administration_id)
+    return g.officer_ids
 
 
 def _refuse(status: int, reason: str):
@@ -46,8 +50,8 @@ def officer_case(reference: str) -> Case:
     one, 404 when none has it or it belongs to another administration."""
     if not references.is_valid(reference):
         _refuse(400, _("A reference has 10 digits."))
-    case = CaseService(db.session).find(reference)
-    if case is None or case.administration_id not in officer_ids():
+    case = find_visible(reference)
+    if case is None:
         _refuse(404, _("No case has this reference."))
     return case
 
