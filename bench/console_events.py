@@ -56,6 +56,7 @@ import requests  # noqa: E402
 from bench.commit_clock import STAMP  # noqa: E402
 from bench.ivr_burst import BARE_WEBHOOKS_PER_CALL  # noqa: E402
 from bench.ivr_burst import Pauses  # noqa: E402
+from bench.ivr_burst import ratio  # noqa: E402
 from bench.ivr_load import ACCOUNT_SID  # noqa: E402
 from bench.ivr_load import Bench  # noqa: E402
 from bench.ivr_load import Database  # noqa: E402
@@ -66,6 +67,7 @@ from bench.ivr_load import TimedTransport  # noqa: E402
 from bench.ivr_load import cpu_seconds  # noqa: E402
 from bench.ivr_load import free_port  # noqa: E402
 from bench.ivr_load import log_summary  # noqa: E402
+from bench.ivr_load import release  # noqa: E402
 from bench.ivr_load import percentile  # noqa: E402
 from bench.ivr_load import run_bench  # noqa: E402
 from bench.ivr_load import server_environment  # noqa: E402
@@ -529,11 +531,7 @@ class ConsoleBench:
             env["SPEECH_INPUT"] = "off"
         self.env = env
         print(f"release ({self.db.describe()}) ...", file=sys.stderr)
-        release = subprocess.run([sys.executable, "-m", "flask", "--app",
-                                  "shared.app:create_app", "release"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=600)
-        if release.returncode != 0:
-            raise RuntimeError(f"flask release failed:\n{release.stdout}{release.stderr}")
+        release(env)
         self.users = self._create_users(max(args.consoles))
         self.ivr = self._serve(port, SERVER_APP, "server.log")
         self.bare = self._serve(free_port(), "bench.baseline_app:app", "baseline.log")
@@ -743,9 +741,6 @@ def process_status(pids: list[int]) -> dict:
 
 
 # -- report -----------------------------------------------------------------------------------
-def ratio(value, base) -> str:
-    return f"{value / base:.1f}x" if value and base else "-"
-
 
 def summarise(run: dict) -> dict:
     """The raw latencies replaced by their figures (what --json prints)."""

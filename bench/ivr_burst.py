@@ -46,6 +46,7 @@ from ivr_load import cpu_seconds  # noqa: E402
 from ivr_load import drain_jobs  # noqa: E402
 from ivr_load import free_port  # noqa: E402
 from ivr_load import log_summary  # noqa: E402
+from ivr_load import release  # noqa: E402
 from ivr_load import percentile  # noqa: E402
 from ivr_load import run_bench  # noqa: E402
 from ivr_load import server_environment  # noqa: E402
@@ -117,11 +118,7 @@ class Burst:
         if self.args.job_worker == "process":
             self.env["JOB_WORKER"] = "none"  # the web process runs no jobs
         print(f"release ({self.db.describe()}) ...", file=sys.stderr)
-        release = subprocess.run([sys.executable, "-m", "flask", "--app",
-                                  "shared.app:create_app", "release"], cwd=ROOT, env=self.env,
-                                 capture_output=True, text=True, timeout=600)
-        if release.returncode != 0:
-            raise RuntimeError(f"flask release failed:\n{release.stdout}{release.stderr}")
+        release(self.env)
         self.ivr = self._serve(port, "shared.wsgi:app", "server.log")
         if self.args.job_worker == "process":
             self._start_worker()

@@ -746,6 +746,15 @@ def parse_args(argv=None):
     return args
 
 
+def release(env: dict) -> None:
+    """The app's release step (migrations, administrations) on the bench's database."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "shared.app:create_app",
+                           "release"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask release failed:\n{done.stdout}{done.stderr}")
+
+
 def server_environment(tmp: Path, db: Database, port: int, fake: FakeTwilio,
                        auth_token: str) -> dict:
     env = {k: v for k, v in os.environ.items()
@@ -788,11 +797,7 @@ def run(args) -> int:
         env = server_environment(tmp, db, port, fake, auth_token)
         log_path = tmp / "server.log"
         print(f"release ({db.describe()}) ...", file=sys.stderr)
-        release = subprocess.run([sys.executable, "-m", "flask", "--app",
-                                  "shared.app:create_app", "release"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=600)
-        if release.returncode != 0:
-            raise RuntimeError(f"flask release failed:\n{release.stdout}{release.stderr}")
+        release(env)
         server = Server(env, port, args.workers, args.threads, log_path)
         print(f"starting {server.url} ...", file=sys.stderr)
         server.start()

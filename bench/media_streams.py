@@ -28,7 +28,6 @@ import json
 import re
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,6 +47,7 @@ from bench.ivr_load import Server  # noqa: E402
 from bench.ivr_load import cpu_seconds  # noqa: E402
 from bench.ivr_load import free_port  # noqa: E402
 from bench.ivr_load import log_summary  # noqa: E402
+from bench.ivr_load import release  # noqa: E402
 from bench.ivr_load import percentile  # noqa: E402
 from bench.ivr_load import run_bench  # noqa: E402
 from bench.ivr_load import server_environment  # noqa: E402
@@ -313,11 +313,7 @@ def run(args) -> int:
                     "SPEECH_MAX_STREAMS": str(max(args.counts) + 1)})
         if args.workers:
             env["SPEECH_WORKERS"] = str(args.workers)
-        release = subprocess.run([sys.executable, "-m", "flask", "--app",
-                                  "shared.app:create_app", "release"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=600)
-        if release.returncode != 0:
-            raise RuntimeError(f"flask release failed:\n{release.stdout}{release.stderr}")
+        release(env)
         log_path = tmp / "server.log"
         server = Server(env, port, 1, max(32, 2 * max(args.counts) + 8), log_path)
         print(f"starting {server.url} ...", file=sys.stderr)
