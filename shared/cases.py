@@ -45,7 +45,6 @@ MAX_REFERENCE_ATTEMPTS = 20
 PHONE_CHECK_MAX_FAILURES = 5
 PHONE_CHECK_COOLDOWN = dt.timedelta(hours=24)
 MAX_TRANSCRIPT_CHARS = 20_000  # an agent's correction of a recording's transcript
-MAX_INFORMATION_CHARS = 5_000  # what a citizen adds to a case on a later call
 # Pseudonymisation (retention of closed cases): the identity is cleared, free text replaced.
 CLEARED_FIELDS = ("citizen_name", "citizen_cin", "citizen_phone", "citizen_commune",
                    "citizen_address", "recording_path", "name_recording_path",
@@ -60,6 +59,7 @@ PSEUDONYMISED = "[pseudonymised]"
 # names, never free text (a redirection's text, a note) that may name someone.
 LOGGED_EVENT_DATA = frozenset({"channel", "language", "rating", "fields", "reason",
                                "redirect_administration"})
+MAX_INFORMATION_CHARS = 5_000  # what a citizen adds to a case on a later call
 MAX_NOTE_CHARS = 5_000  # an officer's internal note, a question to the citizen
 # Trail actions for the administration's eyes only: never read to the citizen, never in
 # Open311, not on the agents' case page.
@@ -303,14 +303,8 @@ class CaseService:
     def add_information(self, case: Case, text: str) -> Case:
         """What the citizen adds to the case on a later call (a note in the trail, read by
         the administration); no status change, at any status."""
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidCase("added information needs some text")
-        if len(text) > MAX_INFORMATION_CHARS:
-            raise InvalidCase(f"added information is at most {MAX_INFORMATION_CHARS} characters")
-        self.lock(case)
-        case.updated_at = self.clock()
-        self._record(case, "add_information", case.status, case.status, text.strip(), {})
-        return case
+        return self._add_text(case, "add_information", _text(text, "added information",
+                                                                 MAX_INFORMATION_CHARS), {})
 
     def ask_information(self, case: Case, question: str) -> Case:
         """The administration asks the citizen for more (told by SMS, heard on a follow-up
@@ -320,10 +314,13 @@ class CaseService:
 
     def note(self, case: Case, text: str) -> Case:
         """An internal note of the administration (INTERNAL_ACTIONS): no status change."""
-        text = _text(text, "an internal note")
+        return self._add_text(case, "note", _text(text, "an internal note"), {"internal": True})
+
+    def _add_text(self, case: Case, action: str, text: str, data: dict) -> Case:
+        """A line of text on the timeline, the status unchanged."""
         self.lock(case)
         case.updated_at = self.clock()
-        self._record(case, "note", case.status, case.status, text, {"internal": True})
+        self._record(case, action, case.status, case.status, text, data)
         return case
 
     def _validated_fields(self, fields: dict) -> dict:
@@ -496,10 +493,10 @@ class CaseService:
         access_log.record_change(self.session, user, access_log.CASE_CHANGE, detail, case=case)
 
 
-def _text(text, what: str) -> str:
-    """`text` stripped, or InvalidCase when empty or longer than MAX_NOTE_CHARS."""
+def _text(text, what: str, limit: int = MAX_NOTE_CHARS) -> str:
+    """`text` stripped, or InvalidCase when empty or longer than `limit`."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidCase(f"{what} needs some text")
-    if len(text) > MAX_NOTE_CHARS:
-        raise InvalidCase(f"{what} is at most {MAX_NOTE_CHARS} characters")
+    if len(text) > limit:
+        raise InvalidCase(f"{what} is at most {limit} characters")
     return text.strip()
