@@ -39,12 +39,17 @@ def filed_text(case: Case) -> str:
                          date=case.reply_due_on.strftime("%d/%m/%Y"))
 
 
+def _send_to_case(reference: str, key: str, text_of) -> None:
+    """Text `text_of(case)` to the case's phone once under `key` (a job: the case may have
+    lost its phone since, to retention)."""
+    case = db.session.scalar(select(Case).where(Case.reference == reference))
+    if case is not None and case.citizen_phone:
+        send_once(db.session, key, case.citizen_phone, text_of(case))
+
+
 def send_filed_sms(app, reference: str) -> None:
     """Text the reference number and the legal reply date to the case's phone."""
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
-    if case is None or not case.citizen_phone:
-        return
-    send_once(db.session, f"filed:{reference}", case.citizen_phone, filed_text(case))
+    _send_to_case(reference, f"filed:{reference}", filed_text)
 
 
 def schedule_filed_sms(session, case: Case) -> None:
@@ -65,11 +70,8 @@ def news_text(case: Case, news: str) -> str:
 def send_news_sms(app, reference: str, news: str, event_id: int) -> None:
     """Tell the citizen the case was answered (call 3737, key 4 to hear and rate it) or
     needs information (call 3737, an agent adds it)."""
-    case = db.session.scalar(select(Case).where(Case.reference == reference))
-    if case is None or not case.citizen_phone:
-        return
-    send_once(db.session, f"{news}:{reference}:{event_id}", case.citizen_phone,
-              news_text(case, news))
+    _send_to_case(reference, f"{news}:{reference}:{event_id}",
+                  lambda case: news_text(case, news))
 
 
 def schedule_news_sms(session, case: Case, news: str) -> None:
