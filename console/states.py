@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from shared import models
 from shared.database import will_write
+from shared.notify import user_room
 from shared.extensions import db
 from shared.models import AgentState
 from shared.models import User
@@ -41,8 +42,7 @@ class InvalidState(ValueError):
     """A state or pause reason that does not exist, or a pause without a reason."""
 
 
-def agent_room(user_id: int) -> str:
-    return f"agent:{user_id}"
+agent_room = user_room  # an agent's consoles: the user's own room
 
 
 def utcnow() -> dt.datetime:

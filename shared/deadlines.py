@@ -31,6 +31,7 @@ from .models import Notification
 from .models import User
 from .models import utcnow
 from .notify import queue_event
+from .notify import user_room
 from .states import OPEN_BEFORE_ANSWER
 from .states import TO_TRANSMIT
 from .types import Role
@@ -40,15 +41,9 @@ log = logging.getLogger(__name__)
 TRANSMIT_SOON, TRANSMIT_OVERDUE = "transmit_soon", "transmit_overdue"
 REPLY_SOON, REPLY_OVERDUE = "reply_soon", "reply_overdue"
 THRESHOLDS = (TRANSMIT_SOON, TRANSMIT_OVERDUE, REPLY_SOON, REPLY_OVERDUE)
-# Not yet transmitted: the 15-day clock runs (a reopened case is transmitted again).
 EVENT = "notification"
 JOB = "deadlines"
 MAIL_JOB = "deadline_mail"
-
-
-def user_room(user_id: int) -> str:
-    """A console user's own Socket.IO room (console/states.py agent_room)."""
-    return f"agent:{user_id}"
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,8 @@ def _drop_pending(session, transaction):
     if transaction.parent is None:
         session.info.pop(_KEY, None)
         session.info.pop(_MARKS, None)
+
+
+def user_room(user_id: int) -> str:
+    """A console user's own Socket.IO room: each of their consoles joins it."""
+    return f"agent:{user_id}"
