@@ -120,11 +120,6 @@ def _word_matches(session: Session, filters: Filters, word: str):
     return or_(in_text, Case.id.in_(found))
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=legal.TIMEZONE).astimezone(
-        dt.timezone.utc)
-
-
 def conditions(session: Session, filters: Filters) -> list:
     """What the cases must be, besides belonging to the officer's administrations."""
     found = []
@@ -137,9 +132,9 @@ def conditions(session: Session, filters: Filters) -> list:
     if filters.channel:
         found.append(Case.channel == Channel(filters.channel))
     if filters.filed_from:
-        found.append(Case.filed_at >= _local_midnight(filters.filed_from))
+        found.append(Case.filed_at >= legal.local_midnight(filters.filed_from))
     if filters.filed_to:
-        found.append(Case.filed_at < _local_midnight(filters.filed_to + dt.timedelta(days=1)))
+        found.append(Case.filed_at < legal.local_midnight(filters.filed_to + dt.timedelta(days=1)))
     found.extend(_word_matches(session, filters, word) for word in search_words(filters.text))
     return found
 

@@ -14,6 +14,11 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(TIMEZONE).date()
 
 
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The UTC instant a Moroccan day starts at."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=TIMEZONE).astimezone(dt.timezone.utc)
+
+
 def transmit_due(start: dt.datetime) -> dt.date:
     return local_date(start) + dt.timedelta(days=TRANSMIT_DAYS)
 
