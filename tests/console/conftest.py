@@ -10,6 +10,7 @@ from shared.models import Administration
 from shared.models import User
 from shared.models import utcnow
 from shared.types import Role
+from tests.console.admin import restored_administrations  # noqa: F401  (the admin tests' fixture)
 from tests.support.browser import browser  # noqa: F401  (fixtures of the browser tests)
 from tests.support.browser import live  # noqa: F401
 from tests.support.browser import live_server  # noqa: F401

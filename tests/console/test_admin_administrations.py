@@ -19,7 +19,6 @@ from tests.conftest import PUBLIC_BASE_URL
 from tests.conftest import TEST_ACCOUNT_SID
 from tests.conftest import TEST_AUTH_TOKEN
 from tests.console.admin import changes
-from tests.console.admin import restored_administrations  # noqa: F401  (a fixture)
 from tests.ivr.helpers import to_main_menu
 
 pytestmark = pytest.mark.usefixtures("restored_administrations")

@@ -9,7 +9,6 @@ from shared.extensions import db
 from shared.models import Administration
 from shared.models import User
 from shared.types import Role
-from tests.console.admin import restored_administrations  # noqa: F401  (a fixture)
 from tests.console.conftest import PASSWORD
 from tests.support.browser import SCREENSHOTS_DIR
 from tests.support.browser import log_in
