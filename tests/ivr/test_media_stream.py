@@ -199,7 +199,10 @@ def test_a_second_stream_of_the_call_numbers_its_segments_after_the_first(
         stream.play(speech_yes())
         stream.stop()
         wait_done(pool, transcribed=streams)
-    assert [(row.seq, row.text) for row in stored(app, sid)] == [(1, YES), (2, YES)]
+    rows = stored(app, sid)
+    assert [row.seq for row in rows] == [1, 2]  # the rule: the second stream goes on from 1
+    # what each heard: the engine on real audio gave "네요" once for "네" in a loaded CI run
+    assert all(row.text.startswith(YES) for row in rows), [row.text for row in rows]
 
 
 # -- fallbacks: the call goes on without a transcript -----------------------------------------
