@@ -170,7 +170,7 @@ def test_partials_then_the_final_reach_that_calls_room_only_and_the_final_is_sto
     assert finals[0]["end"] > finals[0]["start"] > 0 and 0 < finals[0]["confidence"] <= 1
     assert transcript_events(other_console) == []
     rows = stored(app, speaking)
-    assert [(row.seq, row.text) for row in rows] == [(1, YES)]
+    assert [(row.seq, row.text) for row in rows] == [(1, finals[0]["text"])]  # as heard live
     assert rows[0].confidence == pytest.approx(finals[0]["confidence"])
     assert stored(app, quiet) == []
 
@@ -201,8 +201,7 @@ def test_a_second_stream_of_the_call_numbers_its_segments_after_the_first(
         wait_done(pool, transcribed=streams)
     rows = stored(app, sid)
     assert [row.seq for row in rows] == [1, 2]  # the rule: the second stream goes on from 1
-    # what each heard: the engine on real audio gave "네요" once for "네" in a loaded CI run
-    assert all(row.text.startswith(YES) for row in rows), [row.text for row in rows]
+    assert all(heard_yes(row.text) for row in rows), [row.text for row in rows]
 
 
 # -- fallbacks: the call goes on without a transcript -----------------------------------------
